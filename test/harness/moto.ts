@@ -1,0 +1,98 @@
+// Starts the patched moto server (moto_server.py beside this file) on a free loopback
+// port and hands back the environment that points the AWS SDK, the aws CLI and the
+// Terraform AWS provider at it. Nothing here may reach real AWS.
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
+import {createServer} from 'node:net'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+
+export interface Moto {
+  endpoint: string
+  port: number
+  /** Environment for child processes: endpoint, dummy credentials, region. */
+  env: Record<string, string>
+  stop(): Promise<void>
+  /** Drops all state (moto's reset API). */
+  reset(): Promise<void>
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.unref()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+export function requireTool(command: string, args: string[], hint: string): void {
+  const result = spawnSync(command, args, {stdio: 'ignore'})
+  if (result.error || result.status !== 0) {
+    throw new Error(`test needs \`${command}\`, which is missing or broken here: ${hint}`)
+  }
+}
+
+/** Dummy credentials and region; AWS_ENDPOINT_URL sends every SDK call to moto. */
+export function awsEnv(endpoint: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_SESSION_TOKEN: 'testing',
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  }
+}
+
+export async function startMoto(): Promise<Moto> {
+  requireTool('python3', ['-c', 'import moto'], 'install moto 5.x into python3 (pip install "moto[server]")')
+  const port = await freePort()
+  const endpoint = `http://127.0.0.1:${port}`
+  const child: ChildProcess = spawn('python3', [join(here, 'moto_server.py'), String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true'},
+  })
+  let stderr = ''
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000)
+  })
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`moto exited early: ${stderr}`)
+    try {
+      const response = await fetch(`${endpoint}/moto-api/`)
+      if (response.ok) break
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`moto did not start on ${endpoint}: ${stderr}`)
+    }
+    await new Promise((r) => setTimeout(r, 150))
+  }
+  return {
+    endpoint,
+    port,
+    env: awsEnv(endpoint),
+    async reset() {
+      await fetch(`${endpoint}/moto-api/reset`, {method: 'POST'})
+    },
+    async stop() {
+      if (child.exitCode !== null) return
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGTERM')
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))])
+      if (child.exitCode === null) child.kill('SIGKILL')
+    },
+  }
+}

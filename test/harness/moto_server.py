@@ -1,0 +1,384 @@
+"""moto 5.2.1 launcher for the airflow-ecs test suite.
+
+moto is a real AWS API emulator, but it has gaps that the CLI and the Terraform AWS
+provider run into. Every workaround lives here, in the test harness, never in product
+code. Each patch says which gap it closes.
+
+Usage: python3 test/harness/moto_server.py PORT
+"""
+
+import base64
+import json
+import os
+import sys
+import time
+import uuid
+
+# Gap: IAM managed policies (AmazonECSTaskExecutionRolePolicy, ...) only load with this.
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+
+from moto.applicationautoscaling import responses as aas_responses  # noqa: E402
+from moto.ec2.models.elastic_network_interfaces import NetworkInterface  # noqa: E402
+from moto.ecs import models as ecs_models  # noqa: E402
+from moto.ecs import responses as ecs_responses  # noqa: E402
+from moto.logs.models import logs_backends  # noqa: E402
+
+# ---------------------------------------------------------------------------
+# Gap: RunTask with awsvpc reads NetworkInterface.private_dns_name, which moto only
+# sets when the VPC has DNS hostnames enabled -> AttributeError -> HTTP 500.
+NetworkInterface.private_dns_name = None
+
+# ---------------------------------------------------------------------------
+# Gap: RunTask crashes (TypeError -> HTTP 500) when a container definition has no
+# memory of its own, which is normal on Fargate (memory is set at task level).
+_orig_requirements = ecs_models.EC2ContainerServiceBackend._calculate_task_resource_requirements
+
+
+def _requirements(task_definition):
+    try:
+        return _orig_requirements(task_definition)
+    except TypeError:
+        return {"CPU": int(task_definition.cpu or 0),
+                "MEMORY": int(task_definition.memory or 0),
+                "PORTS": [], "PORTS_UDP": []}
+
+
+ecs_models.EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(_requirements)
+
+# ---------------------------------------------------------------------------
+# Gap: a task has a single container (the first definition), no runtimeId, and the
+# container never leaves PENDING. Real ECS reports every container of the task.
+_orig_task_init = ecs_models.Task.__init__
+
+
+def _task_init(self, *args, **kwargs):
+    _orig_task_init(self, *args, **kwargs)
+    task_def = kwargs.get("task_definition") or args[1]
+    containers = []
+    for definition in task_def.container_definitions:
+        container = ecs_models.Container(task_def)
+        container.name = definition.get("name")
+        container.image = definition.get("image")
+        container.command = definition.get("command")
+        container.environment = definition.get("environment")
+        container.cpu = definition.get("cpu")
+        container.memory = definition.get("memory")
+        container.runtime_id = f"{self.id}-{uuid.uuid4().hex[:10]}"
+        container.runtimeId = container.runtime_id
+        container.last_status = "RUNNING"
+        container.lastStatus = "RUNNING"
+        containers.append(container)
+    if containers:
+        self.containers = containers
+    self.started_at = time.time()
+    self.startedAt = self.started_at
+    self.enable_execute_command = _exec_enabled_for(self)
+    _write_fake_container_logs(self, task_def)
+
+
+ecs_models.Task.__init__ = _task_init
+
+# Gap: every DescribeTasks advances a task one state, so service tasks "stop" after a
+# few polls. Service tasks stay RUNNING until the service lets them go.
+_orig_advance = ecs_models.Task.advance
+
+
+def _advance(self):
+    if (self.group or "").startswith("service:") and self.desired_status == "RUNNING":
+        return
+    _orig_advance(self)
+    if self.status == "STOPPED":
+        for container in self.containers:
+            container.last_status = "STOPPED"
+            container.lastStatus = "STOPPED"
+
+
+ecs_models.Task.advance = _advance
+
+
+# ---------------------------------------------------------------------------
+# Gap: nothing writes container logs. A real container prints its command; the fake
+# one writes one line per container into the CloudWatch stream its log configuration
+# names (awslogs: <group>, <prefix>/<container>/<task id>), so `logs` and
+# `task --wait` can be tested end to end.
+def _container_log_target(definition, task_id):
+    config = definition.get("logConfiguration") or {}
+    options = config.get("options") or {}
+    if config.get("logDriver") == "awslogs" and options.get("awslogs-group"):
+        prefix = options.get("awslogs-stream-prefix")
+        name = definition.get("name")
+        stream = f"{prefix}/{name}/{task_id}" if prefix else task_id
+        return options["awslogs-group"], stream
+    if config.get("logDriver") == "awsfirelens" and options.get("log_group_name"):
+        # Our FireLens cloudwatch output names streams like awslogs does.
+        prefix = (options.get("log_stream_prefix") or "").rstrip("/")
+        name = definition.get("name")
+        stream = f"{prefix}/{name}/{task_id}" if prefix else f"{name}/{task_id}"
+        return options["log_group_name"], stream
+    return None
+
+
+def _write_fake_container_logs(task, task_def):
+    backend = logs_backends[task._account_id][task.region_name]
+    overrides = {
+        o.get("name"): o for o in (task.overrides or {}).get("containerOverrides", [])
+    }
+    for definition in task_def.container_definitions:
+        target = _container_log_target(definition, task.id)
+        if not target:
+            continue
+        group, stream = target
+        if group not in backend.groups:
+            continue
+        command = (overrides.get(definition.get("name")) or {}).get("command") or (
+            definition.get("command") or []
+        )
+        try:
+            backend.create_log_stream(group, stream)
+        except Exception:  # stream exists already
+            pass
+        now = int(time.time() * 1000)
+        backend.put_log_events(
+            group,
+            stream,
+            [
+                {"timestamp": now, "message": f"starting: {' '.join(command)}"},
+                {"timestamp": now + 1, "message": "done"},
+            ],
+        )
+
+
+# ---------------------------------------------------------------------------
+# Gap: services launch no tasks, and ListTasks ignores serviceName. Keep each service
+# at its desired count of RUNNING tasks (group "service:<name>", like real ECS).
+def _service_tasks(backend, cluster_name, service_name):
+    return [
+        t
+        for t in backend.tasks.get(cluster_name, {}).values()
+        if t.group == f"service:{service_name}" and t.desired_status == "RUNNING"
+    ]
+
+
+def _reconcile(backend, service):
+    cluster_name = service.cluster_name
+    task_def_ref = service.task_definition
+    if task_def_ref is None:
+        return
+    if not isinstance(task_def_ref, str):
+        task_def_ref = task_def_ref.arn
+    cluster = backend._get_cluster(cluster_name)
+    task_def = backend.describe_task_definition(task_def_ref)
+    running = _service_tasks(backend, cluster_name, service.name)
+    backend.tasks.setdefault(cluster_name, {})
+    for _ in range(max(0, int(service.desired_count or 0) - len(running))):
+        task = ecs_models.Task(
+            cluster=cluster,
+            task_definition=task_def,
+            container_instance_arn=None,
+            resource_requirements=None,
+            backend=backend,
+            group=f"service:{service.name}",
+            launch_type="FARGATE",
+            started_by=f"ecs-svc/{uuid.uuid4().int % 10**16}",
+            networking_configuration=service.network_configuration or None,
+        )
+        backend.tasks[cluster_name][task.task_arn] = task
+    for task in running[int(service.desired_count or 0):]:
+        task.desired_status = "STOPPED"
+        task.status = "STOPPED"
+        task.stopped_reason = "Scaling activity initiated by deployment"
+
+
+_orig_create_service = ecs_models.EC2ContainerServiceBackend.create_service
+_orig_update_service = ecs_models.EC2ContainerServiceBackend.update_service
+_orig_delete_service = ecs_models.EC2ContainerServiceBackend.delete_service
+
+
+def _create_service(self, *args, **kwargs):
+    service = _orig_create_service(self, *args, **kwargs)
+    _reconcile(self, service)
+    return service
+
+
+def _update_service(self, props):
+    service = _orig_update_service(self, props)
+    _reconcile(self, service)
+    return service
+
+
+def _delete_service(self, cluster_name, service_name, force):
+    service = _orig_delete_service(self, cluster_name, service_name, force)
+    service.desired_count = 0
+    for task in _service_tasks(self, service.cluster_name, service.name):
+        task.desired_status = "STOPPED"
+        task.status = "STOPPED"
+    return service
+
+
+ecs_models.EC2ContainerServiceBackend.create_service = _create_service
+ecs_models.EC2ContainerServiceBackend.update_service = _update_service
+ecs_models.EC2ContainerServiceBackend.delete_service = _delete_service
+
+_orig_list_tasks = ecs_models.EC2ContainerServiceBackend.list_tasks
+
+
+def _list_tasks(self, cluster_str=None, container_instance=None, family=None,
+                started_by=None, service_name=None, desiredStatus=None):
+    tasks = _orig_list_tasks(self, cluster_str, container_instance, family,
+                             started_by, None, desiredStatus)
+    if service_name:
+        name = service_name.split("/")[-1]
+        tasks = [t for t in tasks if t.group == f"service:{name}"]
+    return tasks
+
+
+ecs_models.EC2ContainerServiceBackend.list_tasks = _list_tasks
+
+# Gap: RunTask with a capacityProviderStrategy (FARGATE / FARGATE_SPOT) and no launch
+# type looks for EC2 container instances and crashes. Fargate providers mean Fargate.
+_orig_run_task = ecs_models.EC2ContainerServiceBackend.run_task
+
+
+def _run_task(self, cluster_str, task_definition_str, count, overrides, started_by,
+              tags, launch_type, networking_configuration=None, group=None,
+              platform_version=None):
+    if not launch_type:
+        launch_type = "FARGATE"
+    return _orig_run_task(self, cluster_str, task_definition_str, count, overrides,
+                          started_by, tags, launch_type, networking_configuration,
+                          group, platform_version)
+
+
+ecs_models.EC2ContainerServiceBackend.run_task = _run_task
+
+
+# ---------------------------------------------------------------------------
+# Gap: enableExecuteCommand is dropped by CreateService, UpdateService and RunTask, so
+# every task reports exec disabled. Keep it on the service and on each task.
+_orig_create_service_response = ecs_responses.EC2ContainerServiceResponse.create_service
+_orig_update_service_response = ecs_responses.EC2ContainerServiceResponse.update_service
+_orig_run_task_response = ecs_responses.EC2ContainerServiceResponse.run_task
+
+
+def _exec_flag_service(original):
+    def handler(self):
+        flag = self._get_param("enableExecuteCommand")
+        name = self._get_param("serviceName") or self._get_param("service")
+        cluster = self._get_param("cluster", "default")
+        if flag is not None:
+            _EXEC_FLAGS[(cluster.split("/")[-1], name.split("/")[-1])] = bool(flag)
+        return original(self)
+    return handler
+
+
+def _run_task_response(self):
+    flag = bool(self._get_param("enableExecuteCommand"))
+    _RUN_TASK_EXEC.append(flag)
+    try:
+        return _orig_run_task_response(self)
+    finally:
+        _RUN_TASK_EXEC.pop()
+
+
+_EXEC_FLAGS: dict = {}
+_RUN_TASK_EXEC: list = []
+ecs_responses.EC2ContainerServiceResponse.create_service = _exec_flag_service(_orig_create_service_response)
+ecs_responses.EC2ContainerServiceResponse.update_service = _exec_flag_service(_orig_update_service_response)
+ecs_responses.EC2ContainerServiceResponse.run_task = _run_task_response
+
+
+def _exec_enabled_for(task):
+    group = task.group or ""
+    if group.startswith("service:"):
+        cluster = task.cluster_arn.split("/")[-1]
+        return _EXEC_FLAGS.get((cluster, group[len("service:"):]), False)
+    return bool(_RUN_TASK_EXEC and _RUN_TASK_EXEC[-1])
+
+
+# ---------------------------------------------------------------------------
+# Gap: ECS ExecuteCommand is not implemented. Answer with a fake SSM session for a
+# running task (the fake session-manager-plugin in tests records what it is given).
+def _execute_command(self):
+    cluster_str = self._get_param("cluster", "default")
+    task_ref = self._get_param("task")
+    container = self._get_param("container")
+    command = self._get_param("command")
+    interactive = self._get_param("interactive")
+    backend = self.ecs_backend
+    cluster = backend._get_cluster(cluster_str)
+    task_id = task_ref.split("/")[-1]
+    task = next(
+        (t for t in backend.tasks.get(cluster.name, {}).values() if t.id == task_id),
+        None,
+    )
+    if task is None:
+        raise ecs_models.InvalidParameterException("The specified task was not found.")
+    if task.status != "RUNNING" or not getattr(task, "enable_execute_command", False):
+        raise ecs_models.InvalidParameterException(
+            "The execute command failed because execute command was not enabled when "
+            "the task was run or the execute command agent isn't running. Wait and try "
+            "again or run a new task with execute command enabled and try again."
+        )
+    names = [c.name for c in task.containers]
+    if container is None:
+        container = names[0]
+    if container not in names:
+        raise ecs_models.InvalidParameterException(
+            f"The container {container} does not exist in the task."
+        )
+    session_id = f"ecs-execute-command-{uuid.uuid4().hex[:17]}"
+    body = {
+        "clusterArn": cluster.arn,
+        "containerArn": f"{task.task_arn}/{container}",
+        "containerName": container,
+        "interactive": bool(interactive),
+        "session": {
+            "sessionId": session_id,
+            # The fake plugin (test/harness/bin/session-manager-plugin) plays the
+            # container: it runs the command it finds here, as the real agent would.
+            "streamUrl": f"wss://ssmmessages.{self.region}.amazonaws.com/v1/data-channel/{session_id}"
+            + "?cmd=" + base64.urlsafe_b64encode((command or "").encode()).decode(),
+            "tokenValue": "fake-session-token-" + uuid.uuid4().hex,
+        },
+        "taskArn": task.task_arn,
+    }
+    return json.dumps(body)
+
+
+ecs_responses.EC2ContainerServiceResponse.execute_command = _execute_command
+
+
+# ---------------------------------------------------------------------------
+# Gap: application-autoscaling has no tagging API; the Terraform provider calls
+# ListTagsForResource after creating a scalable target.
+_AAS_TAGS: dict[str, dict[str, str]] = {}
+
+
+def _aas_list_tags(self):
+    arn = self._get_param("ResourceARN")
+    return json.dumps({"Tags": _AAS_TAGS.get(arn, {})})
+
+
+def _aas_tag(self):
+    arn = self._get_param("ResourceARN")
+    _AAS_TAGS.setdefault(arn, {}).update(self._get_param("Tags") or {})
+    return json.dumps({})
+
+
+def _aas_untag(self):
+    arn = self._get_param("ResourceARN")
+    for key in self._get_param("TagKeys") or []:
+        _AAS_TAGS.get(arn, {}).pop(key, None)
+    return json.dumps({})
+
+
+aas_responses.ApplicationAutoScalingResponse.list_tags_for_resource = _aas_list_tags
+aas_responses.ApplicationAutoScalingResponse.tag_resource = _aas_tag
+aas_responses.ApplicationAutoScalingResponse.untag_resource = _aas_untag
+
+
+if __name__ == "__main__":
+    from moto.server import main
+
+    port = sys.argv[1] if len(sys.argv) > 1 else "5000"
+    main(["-H", "127.0.0.1", "-p", str(port)])
