@@ -1,0 +1,38 @@
+import {Args} from '@oclif/core'
+
+import {BaseCommand} from '../../lib/command.js'
+
+export default class ScaleList extends BaseCommand {
+  static override summary = 'List the scheduled scaling actions of this deployment.'
+  static override enableJsonFlag = true
+  static override examples = ['<%= config.bin %> scale list', '<%= config.bin %> scale list webserver --json']
+  static override args = {
+    component: Args.string({description: 'Only this component.'}),
+  }
+
+  async run(): Promise<unknown> {
+    const {args, flags} = await this.parse(ScaleList)
+    const [{resolveService}, {listSchedules}, {table}] = await Promise.all([
+      import('../../lib/components.js'),
+      import('../../lib/scale/scale.js'),
+      import('../../lib/ui/output.js'),
+    ])
+    const component = args.component ? resolveService(args.component) : undefined
+    const {awsContext} = await import('../../lib/aws/context.js')
+    const actions = await listSchedules(await awsContext(flags), component)
+    if (actions.length === 0) {
+      this.log('No scheduled scaling actions.')
+    } else {
+      this.log(
+        table(actions, [
+          {header: 'name', get: (a) => a.name},
+          {header: 'component', get: (a) => a.component ?? a.service},
+          {header: 'schedule', get: (a) => a.schedule},
+          {header: 'timezone', get: (a) => a.timezone},
+          {header: 'tasks', get: (a) => (a.minCapacity === a.maxCapacity ? a.minCapacity : `${a.minCapacity}..${a.maxCapacity}`)},
+        ]),
+      )
+    }
+    return actions
+  }
+}

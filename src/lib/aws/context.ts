@@ -1,0 +1,37 @@
+// What every AWS-facing command needs: the resolved settings, the deployment (from
+// the cached Terraform outputs) and the SDK client configuration. The SDK honours
+// AWS_ENDPOINT_URL and its per-service variants by itself.
+import {type Deployment} from '../config/deployment.js'
+import {type GlobalFlags, type Settings, loadDeployment, resolveSettings} from '../config/resolver.js'
+
+export interface ClientConfig {
+  region?: string
+  profile?: string
+  retryMode: 'adaptive'
+  maxAttempts: number
+}
+
+export interface AwsContext {
+  settings: Settings
+  deployment: Deployment
+  region?: string
+  clientConfig: ClientConfig
+}
+
+export function clientConfig(settings: Pick<Settings, 'profile' | 'region'>, region = settings.region): ClientConfig {
+  const attempts = Number(process.env.AIRFLOW_ECS_MAX_ATTEMPTS)
+  return {
+    ...(region ? {region} : {}),
+    ...(settings.profile ? {profile: settings.profile} : {}),
+    retryMode: 'adaptive',
+    maxAttempts: Number.isInteger(attempts) && attempts > 0 ? attempts : 5,
+  }
+}
+
+/** Settings plus deployment. The region falls back to the one the deployment was made in. */
+export async function awsContext(flags: GlobalFlags): Promise<AwsContext> {
+  const settings = resolveSettings(flags)
+  const deployment = await loadDeployment(settings)
+  const region = settings.region ?? deployment.region
+  return {settings, deployment, region, clientConfig: clientConfig(settings, region)}
+}

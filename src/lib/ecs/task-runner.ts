@@ -1,0 +1,70 @@
+// What `task` and `task attach` share: wait for a started task with its log on screen,
+// detach on Ctrl-C, and turn the outcome into a report and an exit code.
+import {type AwsContext} from '../aws/context.js'
+import {EXIT} from '../errors.js'
+import {type StartedTask, type TaskOutcome, waitForTask} from './standalone.js'
+
+export interface TaskReport {
+  taskId: string
+  taskArn: string
+  cluster: string
+  logGroup: string
+  logStream: string
+  status?: string
+  exitCode?: number | null
+  stoppedReason?: string
+  containerReason?: string
+  detached?: boolean
+  follow: string
+  stop: string
+}
+
+export function report(bin: string, started: StartedTask, result?: TaskOutcome | 'detached'): TaskReport {
+  const base: TaskReport = {
+    taskId: started.taskId,
+    taskArn: started.taskArn,
+    cluster: started.cluster,
+    logGroup: started.logGroup,
+    logStream: started.logStream,
+    follow: `${bin} task attach ${started.taskId}`,
+    stop: `${bin} task stop ${started.taskId}`,
+  }
+  if (result === 'detached') return {...base, detached: true}
+  if (!result) return base
+  return {...base, status: result.status, exitCode: result.exitCode ?? null, stoppedReason: result.stoppedReason, containerReason: result.containerReason}
+}
+
+export interface AttachIO {
+  /** A log line of the task (stdout, or stderr with --json). */
+  line: (text: string) => void
+  /** A note to the user (stderr). */
+  note: (text: string) => void
+}
+
+/** Waits with the log streamed; Ctrl-C detaches and leaves the task running. Returns the report and exit code. */
+export async function attach(
+  ctx: AwsContext,
+  bin: string,
+  started: StartedTask,
+  io: AttachIO,
+  timeoutMs?: number,
+): Promise<{report: TaskReport; exitCode: number}> {
+  const controller = new AbortController()
+  const onInterrupt = (): void => controller.abort()
+  process.once('SIGINT', onInterrupt)
+  try {
+    const result = await waitForTask(ctx, started, {onLog: (text) => io.line(text), timeoutMs, signal: controller.signal})
+    const r = report(bin, started, result)
+    if (result === 'detached') {
+      io.note(`Detached: task ${started.taskId} keeps running.\n  follow it: ${r.follow}\n  stop it:   ${r.stop}`)
+      return {report: r, exitCode: EXIT.interrupted}
+    }
+    if (result.cliExitCode !== 0) {
+      const why = [result.stoppedReason, result.containerReason].filter(Boolean).join('; ')
+      io.note(`Task ${started.taskId} failed with exit code ${result.exitCode ?? 'unknown'}${why ? `: ${why}` : ''}.`)
+    }
+    return {report: r, exitCode: result.cliExitCode}
+  } finally {
+    process.removeListener('SIGINT', onInterrupt)
+  }
+}

@@ -1,0 +1,228 @@
+// The one error mapper: every SDK, process and validation failure becomes one line of
+// what happened, one line of what to do, and a non-zero exit code. No AWS SDK import
+// here: errors are recognised by name and shape, so commands stay fast to load.
+
+export type ErrorCode =
+  | 'ACCESS_DENIED'
+  | 'CANCELLED'
+  | 'CLUSTER_NOT_FOUND'
+  | 'EXPIRED_CREDENTIALS'
+  | 'INVALID_INPUT'
+  | 'MISSING_TOOL'
+  | 'NO_CREDENTIALS'
+  | 'NO_DEPLOYMENT'
+  | 'NO_REGION'
+  | 'NOT_FOUND'
+  | 'PROCESS_FAILED'
+  | 'SERVICE_NOT_FOUND'
+  | 'THROTTLED'
+  | 'TIMEOUT'
+  | 'UNEXPECTED'
+  | 'UNREACHABLE'
+  | 'EXEC_AGENT'
+
+export const EXIT = {
+  failure: 1,
+  usage: 2,
+  timeout: 124,
+  interrupted: 130,
+} as const
+
+export class CliError extends Error {
+  readonly code: ErrorCode
+  readonly hint?: string
+  readonly exitCode: number
+
+  constructor(message: string, options: {cause?: unknown; code?: ErrorCode; exitCode?: number; hint?: string} = {}) {
+    super(message, {cause: options.cause})
+    this.name = 'CliError'
+    this.code = options.code ?? 'UNEXPECTED'
+    this.hint = options.hint
+    this.exitCode = options.exitCode ?? (this.code === 'INVALID_INPUT' ? EXIT.usage : EXIT.failure)
+  }
+
+  toJSON(): {code: ErrorCode; hint?: string; message: string} {
+    return {code: this.code, message: this.message, ...(this.hint ? {hint: this.hint} : {})}
+  }
+}
+
+/** A validation failure: raised before any AWS call, exit code 2. */
+export function invalid(message: string, hint?: string): CliError {
+  return new CliError(message, {code: 'INVALID_INPUT', hint})
+}
+
+interface ErrorLike {
+  $metadata?: {httpStatusCode?: number}
+  $retryable?: unknown
+  Code?: string
+  code?: string
+  errno?: number | string
+  message?: string
+  name?: string
+  oclif?: {exit?: number}
+  path?: string
+  syscall?: string
+  cause?: unknown
+}
+
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'LimitExceededException',
+])
+const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'TokenRefreshRequired'])
+const BAD_CREDENTIALS = new Set([
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'AuthFailure',
+  'IncompleteSignature',
+])
+const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnauthorizedException'])
+const NETWORK = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'])
+
+function networkCode(error: ErrorLike): string | undefined {
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
+    const c = current as ErrorLike
+    if (typeof c.code === 'string' && NETWORK.has(c.code)) return c.code
+    if (c.name === 'TimeoutError' && /socket|connect/i.test(c.message ?? '')) return 'ETIMEDOUT'
+    current = c.cause
+  }
+  // AggregateError from happy-eyeballs connects
+  const errors = (error as {errors?: ErrorLike[]}).errors
+  if (Array.isArray(errors)) for (const e of errors) if (typeof e.code === 'string' && NETWORK.has(e.code)) return e.code
+  return undefined
+}
+
+function endpointLabel(): string {
+  const endpoint = process.env.AWS_ENDPOINT_URL
+  return endpoint ? `the AWS endpoint ${endpoint} (from AWS_ENDPOINT_URL)` : 'AWS'
+}
+
+/** The action named in an AccessDenied message ("... is not authorized to perform: ecs:RunTask on ..."). */
+function deniedAction(message: string): string | undefined {
+  return /perform:?\s+([\w-]+:[\w*]+)/i.exec(message)?.[1]
+}
+
+export function mapError(error: unknown): CliError {
+  if (error instanceof CliError) return error
+  const e = (error ?? {}) as ErrorLike
+  const name = e.name ?? e.Code ?? ''
+  const message = (e.message ?? String(error)).trim()
+
+  const net = networkCode(e)
+  if (net) {
+    return new CliError(`Could not reach ${endpointLabel()} (${net}).`, {
+      cause: error,
+      code: 'UNREACHABLE',
+      hint: process.env.AWS_ENDPOINT_URL
+        ? 'Check that the endpoint is running, or unset AWS_ENDPOINT_URL to use AWS itself.'
+        : 'Check your network connection, proxy settings and the region.',
+    })
+  }
+
+  if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
+    return new CliError('No AWS credentials found.', {
+      cause: error,
+      code: 'NO_CREDENTIALS',
+      hint: 'Run `aws configure` or `aws sso login`, or pass --profile NAME (or set AWS_PROFILE).',
+    })
+  }
+  if (EXPIRED.has(name) || /token.*(expired|has expired)|sso session.*expired/i.test(message)) {
+    return new CliError('Your AWS credentials have expired.', {
+      cause: error,
+      code: 'EXPIRED_CREDENTIALS',
+      hint: 'Refresh them (e.g. `aws sso login --profile NAME`) and try again.',
+    })
+  }
+  if (BAD_CREDENTIALS.has(name)) {
+    return new CliError(`AWS rejected the credentials (${name}).`, {
+      cause: error,
+      code: 'NO_CREDENTIALS',
+      hint: 'Check the access key, or pick another profile with --profile.',
+    })
+  }
+  if (/region is missing|missing region/i.test(message)) {
+    return new CliError('No AWS region is set.', {
+      cause: error,
+      code: 'NO_REGION',
+      hint: 'Pass --region (e.g. --region us-east-1), set AWS_REGION, or add "region" to airflow-ecs.json.',
+    })
+  }
+  if (DENIED.has(name) || e.$metadata?.httpStatusCode === 403) {
+    const action = deniedAction(message)
+    return new CliError(`Access denied${action ? ` for ${action}` : ''}.`, {
+      cause: error,
+      code: 'ACCESS_DENIED',
+      hint: action
+        ? `Ask your AWS administrator to allow ${action} for your identity, or use another --profile.`
+        : 'Check the IAM permissions of your identity (`airflow-ecs doctor` shows who you are).',
+    })
+  }
+  if (THROTTLING.has(name)) {
+    return new CliError('AWS is throttling requests and the retries ran out.', {
+      cause: error,
+      code: 'THROTTLED',
+      hint: 'Wait a minute and try again; other tools in this account may be using the same API quota.',
+    })
+  }
+  if (name === 'ClusterNotFoundException') {
+    return new CliError('The ECS cluster does not exist.', {
+      cause: error,
+      code: 'CLUSTER_NOT_FOUND',
+      hint: 'Run `airflow-ecs deploy` first, or check --region / --profile.',
+    })
+  }
+  if (name === 'ServiceNotFoundException' || name === 'ServiceNotActiveException') {
+    return new CliError('The ECS service does not exist or is not active.', {
+      cause: error,
+      code: 'SERVICE_NOT_FOUND',
+      hint: 'Run `airflow-ecs deploy` first, or check --region / --profile.',
+    })
+  }
+  if (e.code === 'ENOENT' && e.syscall?.startsWith('spawn')) {
+    const tool = e.path ?? 'a required program'
+    return new CliError(`${tool} is not installed or not on PATH.`, {
+      cause: error,
+      code: 'MISSING_TOOL',
+      hint: `Install ${tool} and try again (\`airflow-ecs doctor\` checks every tool).`,
+    })
+  }
+  if (e.oclif?.exit !== undefined) {
+    // Flag and argument parse errors from oclif: their message already says what is wrong.
+    return new CliError(parseMessage(message), {
+      cause: error,
+      code: 'INVALID_INPUT',
+      exitCode: e.oclif.exit || EXIT.usage,
+      hint: 'See --help for usage.',
+    })
+  }
+  if (name.endsWith('Exception') || e.$metadata) {
+    return new CliError(`${name || 'AWS error'}: ${firstLine(message)}`, {cause: error, code: 'UNEXPECTED'})
+  }
+  return new CliError(firstLine(message) || 'Unexpected error.', {
+    cause: error,
+    code: 'UNEXPECTED',
+    hint: 'Run again with DEBUG=1 for details.',
+  })
+}
+
+/** oclif's parse errors: drop its "The following errors occurred" header and "See more help" footer, keep the reasons on one line. */
+function parseMessage(text: string): string {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^The following errors? occurred:?$/i.test(l) && !/^See more help with --help$/i.test(l))
+  return lines.join(' ') || firstLine(text)
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').find((line) => line.trim())?.trim() ?? ''
+}
