@@ -1,4 +1,16 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
+// Start-up matters: cache compiled modules between runs, and answer --version without
+// loading the framework at all.
+import module from 'node:module'
 
-await execute({dir: import.meta.url})
+module.enableCompileCache?.()
+
+const argv = process.argv.slice(2)
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version')) {
+  const {readFileSync} = await import('node:fs')
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
+} else {
+  const {execute} = await import('@oclif/core')
+  await execute({dir: import.meta.url})
+}

@@ -2,6 +2,8 @@
 // against moto, reading the deployment through `terraform output -json`.
 import assert from 'node:assert/strict'
 import {existsSync, mkdtempSync, readFileSync, statSync} from 'node:fs'
+import {createServer} from 'node:http'
+import {type AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -327,6 +329,25 @@ describe('errors', () => {
   it('unreachable endpoint: one line naming it', async () => {
     const r = await cli(['scale', 'list'], {AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AIRFLOW_ECS_MAX_ATTEMPTS: '1'})
     assertOneLineError(r, 1, /Could not reach the AWS endpoint http:\/\/127\.0\.0\.1:9/)
+  })
+
+  it('throttled: retried by the SDK (adaptive), then one line saying to wait', async () => {
+    let requests = 0
+    const server = createServer((req, res) => {
+      requests++
+      req.resume()
+      res.writeHead(400, {'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'ThrottlingException'})
+      res.end(JSON.stringify({__type: 'ThrottlingException', message: 'Rate exceeded'}))
+    })
+    await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()))
+    try {
+      const port = (server.address() as AddressInfo).port
+      const r = await cli(['scale', 'list'], {AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`, AIRFLOW_ECS_MAX_ATTEMPTS: '2'})
+      assertOneLineError(r, 1, /throttling[\s\S]*Wait a minute/)
+      assert.equal(requests, 2, 'the SDK retried up to the attempt limit before giving up')
+    } finally {
+      server.close()
+    }
   })
 
   it('no credentials: says how to configure them', async () => {

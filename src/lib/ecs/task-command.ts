@@ -65,7 +65,7 @@ export function parseEnv(pairs: string[] = []): Array<{name: string; value: stri
 
 // Fargate's valid task sizes: cpu units → memory MiB range and step.
 const FARGATE: Record<number, {min: number; max: number; step: number; extra?: number[]}> = {
-  256: {min: 512, max: 2048, step: 1024, extra: [512]},
+  256: {min: 1024, max: 2048, step: 1024, extra: [512]},
   512: {min: 1024, max: 4096, step: 1024},
   1024: {min: 2048, max: 8192, step: 1024},
   2048: {min: 4096, max: 16_384, step: 1024},

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// `npm test`: every Node test file (unit, end-to-end against moto, Terraform on moto),
+// then the Python tests. Fails when either fails, or when a runner finds no tests.
+import {spawnSync} from 'node:child_process'
+import {existsSync, readdirSync, statSync} from 'node:fs'
+import {join, relative} from 'node:path'
+
+const root = new URL('..', import.meta.url).pathname
+const [major] = process.versions.node.split('.').map(Number)
+if (major < 22) {
+  console.error(`Node ${process.versions.node} is too old: the tests need Node >= 22 (24 recommended).`)
+  process.exit(1)
+}
+if (!existsSync(join(root, 'dist', 'commands')) || !existsSync(join(root, 'oclif.manifest.json'))) {
+  console.error('The CLI is not built: run `npm run build` first.')
+  process.exit(1)
+}
+
+function testFiles(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) return name === 'python' || name === 'harness' ? [] : testFiles(path)
+    return name.endsWith('.test.ts') ? [relative(root, path)] : []
+  })
+}
+
+const only = process.argv.slice(2)
+const files = only.length > 0 ? only : testFiles(join(root, 'test')).sort()
+if (files.length === 0) {
+  console.error('No test files found under test/.')
+  process.exit(1)
+}
+const concurrency = process.env.TEST_CONCURRENCY ?? '2'
+console.log(`node --test: ${files.length} files, concurrency ${concurrency}`)
+const node = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {cwd: root, stdio: 'inherit'})
+
+let python = {status: 0}
+if (only.length === 0) {
+  console.log('\npytest: test/python')
+  python = spawnSync('python3', ['-m', 'pytest', '-q'], {cwd: root, stdio: 'inherit'})
+  if (python.error) console.error(`python3 is needed for the Python tests: ${python.error.message}`)
+  if (python.status === 5) console.error('pytest collected no tests: that is a failure here.')
+}
+process.exit(node.status === 0 && python.status === 0 ? 0 : 1)

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+
+import {CliError, mapError} from '../../dist/lib/errors.js'
+
+const awsError = (name: string, message: string, status = 400) => Object.assign(new Error(message), {name, $metadata: {httpStatusCode: status}})
+
+describe('mapError', () => {
+  const cases: Array<[string, unknown, string, RegExp]> = [
+    ['no credentials', Object.assign(new Error('Could not load credentials from any providers'), {name: 'CredentialsProviderError'}), 'NO_CREDENTIALS', /aws configure|--profile/],
+    ['expired token', awsError('ExpiredTokenException', 'The security token included in the request is expired'), 'EXPIRED_CREDENTIALS', /sso login/],
+    ['no region', new Error('Region is missing'), 'NO_REGION', /--region/],
+    ['access denied names the action', awsError('AccessDeniedException', 'User: arn:aws:iam::1:user/x is not authorized to perform: ecs:RunTask on resource: *', 403), 'ACCESS_DENIED', /ecs:RunTask/],
+    ['cluster not found', awsError('ClusterNotFoundException', 'Cluster not found.'), 'CLUSTER_NOT_FOUND', /airflow-ecs deploy/],
+    ['service not found', awsError('ServiceNotFoundException', 'Service not found.'), 'SERVICE_NOT_FOUND', /airflow-ecs deploy/],
+    ['throttled after retries', awsError('ThrottlingException', 'Rate exceeded'), 'THROTTLED', /Wait/],
+    ['unreachable endpoint', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {code: 'ECONNREFUSED'}), 'UNREACHABLE', /endpoint|network/],
+    ['missing executable', Object.assign(new Error('spawn terraform ENOENT'), {code: 'ENOENT', syscall: 'spawn terraform', path: 'terraform'}), 'MISSING_TOOL', /Install terraform/],
+  ]
+  for (const [label, error, code, hint] of cases) {
+    it(label, () => {
+      const mapped = mapError(error)
+      assert.equal(mapped.code, code)
+      assert.match(`${mapped.message} ${mapped.hint}`, hint)
+      assert.equal(mapped.exitCode, 1)
+      assert.ok(!mapped.message.includes('\n'), 'one line')
+    })
+  }
+
+  it('finds a network error in the cause chain (SDK wraps it)', () => {
+    const inner = Object.assign(new Error('getaddrinfo ENOTFOUND ecs.nowhere'), {code: 'ENOTFOUND'})
+    assert.equal(mapError(new Error('request failed', {cause: inner})).code, 'UNREACHABLE')
+  })
+
+  it('keeps oclif parse errors, without its header and footer, as usage errors (exit 2)', () => {
+    const parse = Object.assign(new Error('The following error occurred:\n  All of the following must be provided when using --cron: --name\nSee more help with --help'), {oclif: {exit: 2}})
+    const mapped = mapError(parse)
+    assert.equal(mapped.exitCode, 2)
+    assert.equal(mapped.message, 'All of the following must be provided when using --cron: --name')
+  })
+
+  it('passes a CliError through untouched', () => {
+    const e = new CliError('x', {code: 'NOT_FOUND', hint: 'y'})
+    assert.equal(mapError(e), e)
+    assert.deepEqual(e.toJSON(), {code: 'NOT_FOUND', message: 'x', hint: 'y'})
+  })
+
+  it('never dumps a multi-line SDK message', () => {
+    const mapped = mapError(awsError('InvalidParameterException', 'first line\nsecond line'))
+    assert.equal(mapped.message, 'InvalidParameterException: first line')
+  })
+})
