@@ -10,6 +10,8 @@ import {after, before, describe, it} from 'node:test'
 
 import {DescribeScalableTargetsCommand, ApplicationAutoScalingClient} from '@aws-sdk/client-application-auto-scaling'
 import {CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand} from '@aws-sdk/client-cloudwatch-logs'
+import {CreateListenerCommand, DeleteListenerCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client} from '@aws-sdk/client-elastic-load-balancing-v2'
+import {IAMClient, UploadServerCertificateCommand} from '@aws-sdk/client-iam'
 import {DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, UpdateServiceCommand} from '@aws-sdk/client-ecs'
 
 import {type CliResult, parseJson, runCli} from '../harness/cli.ts'
@@ -56,6 +58,31 @@ describe('url', () => {
     const r = await cli(['url', '--open'], {FAKE_OPEN_LOG: log})
     assert.equal(r.code, 0, r.stderr)
     assert.equal(readFileSync(log, 'utf8').trim(), `http://${fx.contract.web.alb_dns_name}`)
+  })
+
+  it('is https when the load balancer has a 443 listener', async () => {
+    const elb = new ElasticLoadBalancingV2Client(sdkConfig(moto))
+    const tg = (await elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups![0]
+    const iam = new IAMClient(sdkConfig(moto))
+    const cert = (await iam.send(new UploadServerCertificateCommand({ServerCertificateName: 'web', CertificateBody: 'body', PrivateKey: 'key'}))).ServerCertificateMetadata!
+    const listener = (
+      await elb.send(
+        new CreateListenerCommand({
+          LoadBalancerArn: fx.contract.web.alb_arn,
+          Protocol: 'HTTPS',
+          Port: 443,
+          Certificates: [{CertificateArn: cert.Arn}],
+          DefaultActions: [{Type: 'forward', TargetGroupArn: tg.TargetGroupArn}],
+        }),
+      )
+    ).Listeners![0]
+    try {
+      const out = parseJson(await cli(['url', '--json']))
+      assert.equal(out.https, true)
+      assert.equal(out.url, `https://${fx.contract.web.alb_dns_name}`)
+    } finally {
+      await elb.send(new DeleteListenerCommand({ListenerArn: listener.ListenerArn}))
+    }
   })
 
   it('caches the Terraform outputs under .airflow-ecs/ and reuses them while the state is unchanged', async () => {
@@ -117,6 +144,38 @@ describe('task', () => {
     assert.equal(task.overrides?.cpu, '1024')
     assert.equal(task.overrides?.memory, '4096')
     assert.deepEqual(task.overrides?.containerOverrides?.[0]?.environment, [{name: 'A', value: '1'}])
+  })
+
+  it('Ctrl-C while waiting detaches; `task attach` follows it to its exit code; `task stop` stops one', async () => {
+    let sent = false
+    const r = await runCli(['task', 'dags list', '--wait'], {
+      env: {...fx.env, AIRFLOW_ECS_POLL_INTERVAL_MS: '3000'},
+      onStderr: (_chunk, child) => {
+        if (!sent) {
+          sent = true
+          setTimeout(() => child.kill('SIGINT'), 300)
+        }
+      },
+    })
+    assert.equal(r.code, 130, r.stderr)
+    const id = /Started task ([0-9a-f-]+)/.exec(r.stderr)![1]
+    assert.match(r.stderr, new RegExp(`Detached: task ${id} keeps running`))
+    assert.match(r.stderr, new RegExp(`follow it: airflow-ecs task attach ${id}`))
+    assert.match(r.stderr, new RegExp(`stop it: +airflow-ecs task stop ${id}`))
+    const ecs = new ECSClient(sdkConfig(moto))
+    const stillThere = (await ecs.send(new ListTasksCommand({cluster: 'airflow', desiredStatus: 'RUNNING'}))).taskArns!
+    assert.ok(stillThere.some((arn) => arn.endsWith(id)), 'the task was not stopped')
+    const attached = await cli(['task', 'attach', id, '--json'])
+    assert.equal(attached.code, 0, attached.stderr)
+    assert.equal(parseJson(attached).exitCode, 0)
+    assert.match(attached.stderr, /starting: dags list/)
+
+    const other = (await cli(['task', 'version'])).stdout.trim()
+    const stopped = await cli(['task', 'stop', other, '--json'])
+    assert.equal(stopped.code, 0, stopped.stderr)
+    assert.equal(parseJson(stopped).taskId, other)
+    const desired = (await ecs.send(new DescribeTasksCommand({cluster: 'airflow', tasks: [other]}))).tasks![0].desiredStatus
+    assert.equal(desired, 'STOPPED')
   })
 
   it('refuses invalid Fargate sizes and env before any AWS call', async () => {

@@ -28,6 +28,8 @@ export interface RunOptions {
   timeoutMs?: number
   /** Called with each stdout chunk while the process runs. */
   onStdout?: (chunk: string, child: import('node:child_process').ChildProcess) => void
+  /** Called with each stderr chunk while the process runs. */
+  onStderr?: (chunk: string, child: import('node:child_process').ChildProcess) => void
 }
 
 /** A PATH with the fake tools (session-manager-plugin, xdg-open) and this node first. */
@@ -56,6 +58,7 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
     })
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString()
+      options.onStderr?.(chunk.toString(), child)
     })
     if (options.input !== undefined) child.stdin.end(options.input)
     else child.stdin.end()
