@@ -2,6 +2,7 @@
 // against moto, reading the deployment through `terraform output -json`.
 import assert from 'node:assert/strict'
 import {existsSync, mkdtempSync, readFileSync, statSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
 import {createServer} from 'node:http'
 import {type AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -14,7 +15,7 @@ import {CreateListenerCommand, DeleteListenerCommand, DescribeTargetGroupsComman
 import {IAMClient, UploadServerCertificateCommand} from '@aws-sdk/client-iam'
 import {DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, UpdateServiceCommand} from '@aws-sdk/client-ecs'
 
-import {type CliResult, parseJson, runCli} from '../harness/cli.ts'
+import {type CliResult, parseJson, repoRoot, runCli, testPath} from '../harness/cli.ts'
 import {type Fixture, createFixture, sdkConfig} from '../harness/fixture.ts'
 import {type Moto, startMoto} from '../harness/moto.ts'
 
@@ -349,6 +350,22 @@ describe('exec', () => {
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stderr, /Connecting to dag-processor task [0-9a-f-]+ \(\/bin\/sh\)/)
     assert.equal(readFileSync(log, 'utf8').trim().split('\n').length, 1)
+  })
+
+  it('asks which task on a terminal when there are several (newest first)', async () => {
+    const ecs = new ECSClient(sdkConfig(moto))
+    await ecs.send(new UpdateServiceCommand({cluster: 'airflow', service: 'airflow-dag-processor', desiredCount: 2}))
+    const arns = (await ecs.send(new ListTasksCommand({cluster: 'airflow', serviceName: 'airflow-dag-processor'}))).taskArns!
+    const tasks = (await ecs.send(new DescribeTasksCommand({cluster: 'airflow', tasks: arns}))).tasks!
+    const oldest = tasks.sort((a, b) => new Date(a.startedAt!).getTime() - new Date(b.startedAt!).getTime())[0].taskArn!.split('/').pop()
+    const log = join(mkdtempSync(join(tmpdir(), 'plugin-')), 'plugin.log')
+    const env = {...process.env, ...fx.env, PATH: testPath(), FAKE_PLUGIN_LOG: log, NO_COLOR: '1'}
+    // Arrow down to the second (older) task, then Enter.
+    const r = spawnSync('python3', [join(repoRoot, 'test/harness/pty_run.py'), JSON.stringify([['Which dag-processor task', '\u001b[B'], ['❯.*' + oldest, '\r']]), '--', process.execPath, join(repoRoot, 'bin/run.js'), 'exec', 'dag-processor'], {env, encoding: 'utf8', timeout: 60_000})
+    assert.equal(r.status, 0, r.stdout)
+    assert.match(r.stdout, new RegExp(`Connecting to dag-processor task ${oldest}`))
+    const [, , , , params] = JSON.parse(readFileSync(log, 'utf8').trim())
+    assert.match(JSON.parse(params).Target, new RegExp(`^ecs:airflow_${oldest}_`))
   })
 
   it('says how to install the plugin when it is missing', async () => {
