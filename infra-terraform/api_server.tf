@@ -1,0 +1,31 @@
+# api-server: the Airflow 3 UI and REST/execution API, behind the load balancer and
+# registered in private DNS for the workers' execution API calls.
+resource "aws_service_discovery_service" "api_server" {
+  name = "api-server"
+  dns_config {
+    namespace_id   = aws_service_discovery_private_dns_namespace.main.id
+    routing_policy = "MULTIVALUE"
+    dns_records {
+      type = "A"
+      ttl  = 10
+    }
+  }
+}
+
+module "api_server" {
+  source               = "./modules/airflow-service"
+  name                 = "api-server"
+  command              = ["api-server"]
+  cpu                  = 1024
+  memory               = 2048
+  desired_count        = 1
+  port                 = 8080
+  target_group_arn     = aws_lb_target_group.api_server.arn
+  service_registry_arn = aws_service_discovery_service.api_server.arn
+  log_group            = aws_cloudwatch_log_group.airflow["api-server"].name
+  health_check_command = ["CMD-SHELL", "curl --fail http://localhost:8080/api/v2/monitor/health || exit 1"]
+
+  common = local.common_service
+
+  depends_on = [aws_lb_listener.http]
+}

@@ -1,0 +1,21 @@
+# The metrics publisher: counts running + queued task instances in the metadata DB and
+# publishes DesiredWorkers = ceil((running + queued) / tasks_per_worker), clamped to
+# min_workers..max_workers, every 60 s (see autoscaling.tf for the policy that follows it).
+module "metrics" {
+  source        = "./modules/airflow-service"
+  name          = "metrics"
+  command       = ["python", "-m", "airflow_ecs.metrics_publisher"]
+  cpu           = 256
+  memory        = 512
+  desired_count = 1
+  log_group     = aws_cloudwatch_log_group.airflow["metrics"].name
+  extra_environment = {
+    AIRFLOW_ECS_METRICS_NAMESPACE = local.metric_namespace
+    AIRFLOW_ECS_TASKS_PER_WORKER  = tostring(var.tasks_per_worker)
+    AIRFLOW_ECS_MIN_WORKERS       = tostring(var.min_workers)
+    AIRFLOW_ECS_MAX_WORKERS       = tostring(var.max_workers)
+    AIRFLOW_ECS_METRICS_PERIOD    = "60"
+  }
+
+  common = local.common_service
+}

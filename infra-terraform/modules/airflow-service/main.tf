@@ -1,0 +1,159 @@
+# One Airflow component as an ECS service: its task definition (one container, logs to
+# CloudWatch as "ecs/<container>/<task id>") and its Fargate service with ECS Exec on.
+terraform {
+  required_version = ">= 1.6"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.100, < 7"
+    }
+  }
+}
+
+variable "name" { type = string }
+
+# What every component shares: cluster, image, Airflow configuration, roles, network.
+variable "common" {
+  type = object({
+    cluster_arn        = string
+    project_name       = string
+    image              = string
+    environment        = map(string)
+    secrets            = map(string)
+    execution_role_arn = string
+    task_role_arn      = string
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+    assign_public_ip   = bool
+    region             = string
+  })
+}
+variable "command" { type = list(string) }
+variable "cpu" { type = number }
+variable "memory" { type = number }
+variable "desired_count" { type = number }
+variable "log_group" { type = string }
+variable "capacity_provider_strategy" {
+  type    = list(object({ capacity_provider = string, weight = number, base = number }))
+  default = [{ capacity_provider = "FARGATE", weight = 1, base = 0 }]
+}
+variable "extra_environment" {
+  type    = map(string)
+  default = {}
+}
+variable "port" {
+  type    = number
+  default = null
+}
+variable "target_group_arn" {
+  type    = string
+  default = null
+}
+variable "service_registry_arn" {
+  type    = string
+  default = null
+}
+variable "stop_timeout" {
+  type    = number
+  default = 30
+}
+variable "health_check_command" {
+  type    = list(string)
+  default = null
+}
+
+locals {
+  environment = merge(var.common.environment, var.extra_environment)
+  container = {
+    name            = var.name
+    image           = var.common.image
+    essential       = true
+    command         = var.command
+    stopTimeout     = var.stop_timeout
+    environment     = [for k in sort(keys(local.environment)) : { name = k, value = local.environment[k] }]
+    secrets         = [for k in sort(keys(var.common.secrets)) : { name = k, valueFrom = var.common.secrets[k] }]
+    portMappings    = var.port == null ? [] : [{ containerPort = var.port, protocol = "tcp", name = "http" }]
+    linuxParameters = { initProcessEnabled = true } # ECS Exec works best with an init process
+    healthCheck     = var.health_check_command == null ? null : { command = var.health_check_command, interval = 30, timeout = 10, retries = 5, startPeriod = 120 }
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = var.log_group
+        awslogs-region        = var.common.region
+        awslogs-stream-prefix = "ecs"
+      }
+    }
+  }
+}
+
+resource "aws_ecs_task_definition" "this" {
+  family                   = "${var.common.project_name}-${var.name}"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = tostring(var.cpu)
+  memory                   = tostring(var.memory)
+  execution_role_arn       = var.common.execution_role_arn
+  task_role_arn            = var.common.task_role_arn
+  container_definitions    = jsonencode([{ for k, v in local.container : k => v if v != null }])
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+}
+
+resource "aws_ecs_service" "this" {
+  name                   = "${var.common.project_name}-${var.name}"
+  cluster                = var.common.cluster_arn
+  task_definition        = aws_ecs_task_definition.this.arn
+  desired_count          = var.desired_count
+  enable_execute_command = true
+  propagate_tags         = "SERVICE"
+  wait_for_steady_state  = false
+
+  dynamic "capacity_provider_strategy" {
+    for_each = var.capacity_provider_strategy
+    content {
+      capacity_provider = capacity_provider_strategy.value.capacity_provider
+      weight            = capacity_provider_strategy.value.weight
+      base              = capacity_provider_strategy.value.base
+    }
+  }
+
+  network_configuration {
+    subnets          = var.common.subnet_ids
+    security_groups  = var.common.security_group_ids
+    assign_public_ip = var.common.assign_public_ip
+  }
+
+  dynamic "load_balancer" {
+    for_each = var.target_group_arn == null ? [] : [1]
+    content {
+      target_group_arn = var.target_group_arn
+      container_name   = var.name
+      container_port   = var.port
+    }
+  }
+
+  dynamic "service_registries" {
+    for_each = var.service_registry_arn == null ? [] : [1]
+    content {
+      registry_arn = var.service_registry_arn
+    }
+  }
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  # `airflow-ecs scale`, scheduled actions and the worker autoscaling policy own the
+  # running count after creation; an apply must not undo them.
+  lifecycle {
+    ignore_changes = [desired_count]
+  }
+}
+
+output "service_name" { value = aws_ecs_service.this.name }
+output "task_definition_family" { value = aws_ecs_task_definition.this.family }
+output "container" { value = var.name }

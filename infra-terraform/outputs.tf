@@ -1,0 +1,87 @@
+# The whole contract with the airflow-ecs CLI: it reads only this output
+# (`terraform output -json`), and test/infra pins its shape. ARNs only, never secret values.
+locals {
+  component_modules = {
+    "api-server"    = { m = module.api_server, cpu = 1024, memory = 2048, desired = 1, min = 0, max = 1, strategy = [{ capacity_provider = "FARGATE", weight = 1, base = 0 }] }
+    "scheduler"     = { m = module.scheduler, cpu = 512, memory = 1024, desired = 1, min = 0, max = 1, strategy = [{ capacity_provider = "FARGATE", weight = 1, base = 0 }] }
+    "dag-processor" = { m = module.dag_processor, cpu = 512, memory = 1024, desired = 1, min = 0, max = 1, strategy = [{ capacity_provider = "FARGATE", weight = 1, base = 0 }] }
+    "triggerer"     = { m = module.triggerer, cpu = 512, memory = 1024, desired = 1, min = 0, max = 1, strategy = [{ capacity_provider = "FARGATE", weight = 1, base = 0 }] }
+    "worker"        = { m = module.worker, cpu = 1024, memory = 4096, desired = var.min_workers, min = var.min_workers, max = var.max_workers, strategy = local.worker_capacity_provider_strategy }
+    "metrics"       = { m = module.metrics, cpu = 256, memory = 512, desired = 1, min = 0, max = 1, strategy = [{ capacity_provider = "FARGATE", weight = 1, base = 0 }] }
+  }
+}
+
+output "airflow_ecs" {
+  description = "Everything airflow-ecs needs to drive this deployment."
+  value = {
+    schema_version = 1
+    project        = var.project_name
+    region         = data.aws_region.current.id
+    account_id     = data.aws_caller_identity.current.account_id
+    cluster        = { name = aws_ecs_cluster.main.name, arn = aws_ecs_cluster.main.arn }
+    components = { for name, c in local.component_modules : name => {
+      service                    = c.m.service_name
+      container                  = c.m.container
+      log_group                  = aws_cloudwatch_log_group.airflow[name].name
+      log_stream_prefix          = "ecs"
+      log_stream_template        = "ecs/${c.m.container}/{task_id}"
+      cpu                        = c.cpu
+      memory                     = c.memory
+      desired_count              = c.desired
+      min_count                  = c.min
+      max_count                  = c.max
+      capacity_provider_strategy = c.strategy
+    } }
+    standalone = {
+      task_definition_family = aws_ecs_task_definition.standalone.family
+      container              = local.standalone_container
+      log_group              = aws_cloudwatch_log_group.airflow["standalone"].name
+      log_stream_prefix      = "ecs"
+      log_stream_template    = "ecs/${local.standalone_container}-firelens-{task_id}"
+      subnets                = local.task_subnet_ids
+      security_groups        = [aws_security_group.tasks.id]
+      assign_public_ip       = local.assign_public_ip
+      capacity_provider      = "FARGATE"
+      cpu                    = 512
+      memory                 = 1024
+    }
+    web = {
+      url          = local.web_url
+      alb_dns_name = aws_lb.web.dns_name
+      alb_arn      = aws_lb.web.arn
+      https        = local.https
+    }
+    ecr = {
+      repository_url  = aws_ecr_repository.airflow.repository_url
+      repository_name = aws_ecr_repository.airflow.name
+    }
+    bucket = aws_s3_bucket.airflow.bucket
+    database = {
+      identifier        = aws_db_instance.metadata.identifier
+      instance_class    = aws_db_instance.metadata.instance_class
+      allocated_storage = aws_db_instance.metadata.allocated_storage
+      engine_version    = var.db_engine_version
+      multi_az          = aws_db_instance.metadata.multi_az
+    }
+    secrets = local.secret_arns
+    worker_autoscaling = {
+      min              = var.min_workers
+      max              = var.max_workers
+      tasks_per_worker = var.tasks_per_worker
+      metric_namespace = local.metric_namespace
+      metric_name      = "DesiredWorkers"
+      policy_name      = aws_appautoscaling_policy.worker.name
+    }
+    schedules = {
+      enabled         = var.scale_to_zero_enabled
+      scale_down_cron = var.scale_down_cron
+      scale_up_cron   = var.scale_up_cron
+      timezone        = var.schedule_timezone
+    }
+    network = {
+      mode        = var.task_subnets
+      vpc_id      = aws_vpc.main.id
+      nat_gateway = local.private_mode
+    }
+  }
+}

@@ -1,0 +1,170 @@
+variable "project_name" {
+  description = "Name of this deployment: the ECS cluster, the prefix of every resource. Two deployments in one account need two names."
+  type        = string
+  default     = "airflow"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project_name))
+    error_message = "project_name: 2-21 lower-case letters, digits or '-', starting with a letter."
+  }
+}
+
+variable "image" {
+  description = "Airflow image for every component (airflow-ecs build pushes ours to the ECR repository)."
+  type        = string
+  default     = "apache/airflow:slim-3.3.0-python3.12"
+}
+
+variable "allowed_cidrs" {
+  description = "CIDR blocks that may reach the web UI through the load balancer. Empty: closed to everyone."
+  type        = list(string)
+  default     = []
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate for HTTPS on 443 (port 80 then redirects). Null: plain HTTP on 80."
+  type        = string
+  default     = null
+}
+
+variable "task_subnets" {
+  description = "Where tasks run: \"public\" (public IPs, no inbound allowed; no NAT gateway to pay for) or \"private\" (behind a NAT gateway)."
+  type        = string
+  default     = "public"
+
+  validation {
+    condition     = contains(["public", "private"], var.task_subnets)
+    error_message = "task_subnets must be \"public\" or \"private\"."
+  }
+}
+
+variable "vpc_cidr" {
+  description = "CIDR of the VPC; subnets are carved from it."
+  type        = string
+  default     = "10.42.0.0/16"
+}
+
+variable "min_workers" {
+  description = "Fewest Celery workers (0: scale to zero when idle)."
+  type        = number
+  default     = 0
+}
+
+variable "max_workers" {
+  description = "Most Celery workers."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.max_workers >= 1 && var.max_workers <= 50
+    error_message = "max_workers must be between 1 and 50."
+  }
+}
+
+variable "tasks_per_worker" {
+  description = "Task instances one worker runs at once (Celery worker_concurrency); the autoscaling formula divides by it."
+  type        = number
+  default     = 16
+}
+
+variable "worker_spot_weight" {
+  description = "Share of workers on FARGATE_SPOT versus FARGATE (weight out of worker_spot_weight + 1)."
+  type        = number
+  default     = 4
+}
+
+variable "log_retention_days" {
+  description = "Retention of every CloudWatch log group."
+  type        = number
+  default     = 30
+}
+
+variable "db_instance_class" {
+  type        = string
+  default     = "db.t4g.micro"
+  description = "RDS instance class of the metadata database."
+}
+
+variable "db_allocated_storage" {
+  type        = number
+  default     = 20
+  description = "RDS storage in GiB."
+}
+
+variable "db_engine_version" {
+  type        = string
+  default     = "17"
+  description = "PostgreSQL major version."
+}
+
+variable "db_multi_az" {
+  type        = bool
+  default     = false
+  description = "Standby in a second AZ (doubles the database cost)."
+}
+
+variable "db_deletion_protection" {
+  type        = bool
+  default     = false
+  description = "Refuse to delete the database. Off by default so `airflow-ecs destroy` works; turn it on for production."
+}
+
+variable "db_backup_retention_days" {
+  type        = number
+  default     = 7
+  description = "Days of automated RDS backups (0 turns them off)."
+}
+
+variable "db_skip_final_snapshot" {
+  type        = bool
+  default     = true
+  description = "Delete the database without a final snapshot on destroy."
+}
+
+variable "bucket_log_expiry_days" {
+  type        = number
+  default     = 90
+  description = "Days after which task logs and standalone-task logs in S3 expire."
+}
+
+variable "ecr_keep_images" {
+  type        = number
+  default     = 20
+  description = "How many images the ECR lifecycle policy keeps."
+}
+
+variable "secret_recovery_window_days" {
+  type        = number
+  default     = 7
+  description = "Days Secrets Manager keeps a deleted secret (0: delete at once)."
+}
+
+variable "scale_to_zero_enabled" {
+  type        = bool
+  default     = false
+  description = "Scale the api-server and scheduler to zero on a schedule (nights, weekends)."
+}
+
+variable "scale_down_cron" {
+  type        = string
+  default     = "cron(0 20 ? * MON-FRI *)"
+  description = "When to scale api-server and scheduler to zero (AWS cron, in schedule_timezone)."
+}
+
+variable "scale_up_cron" {
+  type        = string
+  default     = "cron(0 7 ? * MON-FRI *)"
+  description = "When to bring them back (AWS cron, in schedule_timezone)."
+}
+
+variable "schedule_timezone" {
+  type        = string
+  default     = "UTC"
+  description = "IANA time zone of the scale-to-zero schedule."
+}
+
+variable "container_insights" {
+  type        = bool
+  default     = false
+  description = "ECS Container Insights (extra CloudWatch cost)."
+}

@@ -1,0 +1,27 @@
+# Celery workers: mostly FARGATE_SPOT with a FARGATE share (base 0, so they can scale to
+# zero). Scale-in loses no task: a busy worker sets ECS task scale-in protection on
+# itself (airflow_ecs.worker_protection), and on SIGTERM Celery's warm shutdown gets
+# 120 s to finish what it runs.
+locals {
+  worker_capacity_provider_strategy = [
+    { capacity_provider = "FARGATE_SPOT", weight = var.worker_spot_weight, base = 0 },
+    { capacity_provider = "FARGATE", weight = 1, base = 0 },
+  ]
+}
+
+module "worker" {
+  source                     = "./modules/airflow-service"
+  name                       = "worker"
+  command                    = ["celery", "worker"]
+  cpu                        = 1024
+  memory                     = 4096
+  desired_count              = var.min_workers
+  stop_timeout               = 120
+  capacity_provider_strategy = local.worker_capacity_provider_strategy
+  log_group                  = aws_cloudwatch_log_group.airflow["worker"].name
+  extra_environment = {
+    AIRFLOW_ECS_TASK_PROTECTION = "true"
+  }
+
+  common = local.common_service
+}
