@@ -2,7 +2,9 @@
 // port and hands back the environment that points the AWS SDK, the aws CLI and the
 // Terraform AWS provider at it. Nothing here may reach real AWS.
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
+import {closeSync, mkdtempSync, openSync, readFileSync} from 'node:fs'
 import {createServer} from 'node:net'
+import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -10,6 +12,8 @@ const here = dirname(fileURLToPath(import.meta.url))
 
 export interface Moto {
   endpoint: string
+  /** moto's own log (every request), for debugging a failed test. */
+  logFile: string
   port: number
   /** Environment for child processes: endpoint, dummy credentials, region. */
   env: Record<string, string>
@@ -57,17 +61,19 @@ export async function startMoto(): Promise<Moto> {
   requireTool('python3', ['-c', 'import moto'], 'install moto 5.x into python3 (pip install "moto[server]")')
   const port = await freePort()
   const endpoint = `http://127.0.0.1:${port}`
+  // moto logs every request. Its log goes to a file, not a pipe: a test that blocks its
+  // event loop (spawnSync terraform) would stop draining a pipe and moto would hang on it.
+  const logFile = join(mkdtempSync(join(tmpdir(), 'moto-')), 'moto.log')
+  const log = openSync(logFile, 'w')
   const child: ChildProcess = spawn('python3', [join(here, 'moto_server.py'), String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', log, log],
     env: {...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true'},
   })
-  let stderr = ''
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000)
-  })
+  closeSync(log)
+  const tail = (): string => readFileSync(logFile, 'utf8').slice(-4000)
   const deadline = Date.now() + 30_000
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`moto exited early: ${stderr}`)
+    if (child.exitCode !== null) throw new Error(`moto exited early: ${tail()}`)
     try {
       const response = await fetch(`${endpoint}/moto-api/`)
       if (response.ok) break
@@ -76,12 +82,13 @@ export async function startMoto(): Promise<Moto> {
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL')
-      throw new Error(`moto did not start on ${endpoint}: ${stderr}`)
+      throw new Error(`moto did not start on ${endpoint}: ${tail()}`)
     }
     await new Promise((r) => setTimeout(r, 150))
   }
   return {
     endpoint,
+    logFile,
     port,
     env: awsEnv(endpoint),
     async reset() {

@@ -263,11 +263,20 @@ _orig_run_task_response = ecs_responses.EC2ContainerServiceResponse.run_task
 def _exec_flag_service(original):
     def handler(self):
         flag = self._get_param("enableExecuteCommand")
-        name = self._get_param("serviceName") or self._get_param("service")
-        cluster = self._get_param("cluster", "default")
+        strategy = self._get_param("capacityProviderStrategy")
+        name = (self._get_param("serviceName") or self._get_param("service")).split("/")[-1]
+        cluster = self._get_param("cluster", "default").split("/")[-1]
         if flag is not None:
-            _EXEC_FLAGS[(cluster.split("/")[-1], name.split("/")[-1])] = bool(flag)
-        return original(self)
+            _EXEC_FLAGS[(cluster, name)] = bool(flag)
+        result = original(self)
+        # Gap: DescribeServices forgets both, so Terraform plans a replacement every time.
+        service = self.ecs_backend.services.get(f"{cluster}:{name}")
+        if service is not None:
+            service.enable_execute_command = _EXEC_FLAGS.get((cluster, name), False)
+            if strategy:
+                service.capacity_provider_strategy = strategy
+                service.launch_type = None
+        return result
     return handler
 
 
