@@ -102,7 +102,7 @@ resource "aws_iam_role_policy" "task" {
       {
         Sid      = "RemoteLogsList"
         Effect   = "Allow"
-        Action   = ["s3:ListBucket"]
+        Action   = ["s3:ListBucket", "s3:GetBucketLocation"]
         Resource = [aws_s3_bucket.airflow.arn]
       },
       {

@@ -24,7 +24,6 @@ output "airflow_ecs" {
       container                  = c.m.container
       log_group                  = aws_cloudwatch_log_group.airflow[name].name
       log_stream_prefix          = "ecs"
-      log_stream_template        = "ecs/${c.m.container}/{task_id}"
       cpu                        = c.cpu
       memory                     = c.memory
       desired_count              = c.desired
@@ -37,7 +36,6 @@ output "airflow_ecs" {
       container              = local.standalone_container
       log_group              = aws_cloudwatch_log_group.airflow["standalone"].name
       log_stream_prefix      = "ecs"
-      log_stream_template    = "ecs/${local.standalone_container}-firelens-{task_id}"
       subnets                = local.task_subnet_ids
       security_groups        = [aws_security_group.tasks.id]
       assign_public_ip       = local.assign_public_ip

@@ -1,10 +1,18 @@
 # The template for one-off tasks (`airflow-ecs task ...`): the command is overridden per
-# run. Logs go through FireLens (the aws-for-fluent-bit "init" image) to CloudWatch, where
-# `task --wait` streams them, and to Firehose -> S3 for keeping. The extra fluent-bit
-# output comes from an S3 object, which Fargate supports through the init image.
+# run. The app container logs through FireLens (the aws-for-fluent-bit "init" image) to
+# CloudWatch, where `task --wait` and `logs` read them, and to Firehose -> S3 for keeping,
+# as the reference did. The log router's own logs go to CloudWatch through awslogs.
+#
+# Stream names follow the same contract as awslogs: "ecs/airflow/<task id>". FireLens tags
+# records "<container>-firelens-<task id>", so a plain log_stream_prefix would give
+# "ecs/airflow-firelens-<task id>". Instead, the extra config below (fetched from S3 by the
+# init image, which exports ECS_TASK_ID) adds an ecs_task_id field to each record, and
+# the cloudwatch_logs output names the stream with log_stream_template. log_stream_prefix
+# stays as the plugin's fallback should the template ever fail to resolve.
 locals {
   standalone_family    = "${var.project_name}-standalone"
   standalone_container = "airflow"
+  standalone_tag       = "${local.standalone_container}-firelens*"
   fluent_bit_image     = "public.ecr.aws/aws-observability/aws-for-fluent-bit:init-stable"
 }
 
@@ -13,9 +21,14 @@ resource "aws_s3_object" "fluent_bit_standalone" {
   key          = "fluent-bit/standalone.conf"
   content_type = "text/plain"
   content      = <<-EOT
+    [FILTER]
+        Name   modify
+        Match  ${local.standalone_tag}
+        Add    ecs_task_id $${ECS_TASK_ID}
+
     [OUTPUT]
         Name            kinesis_firehose
-        Match           *
+        Match           ${local.standalone_tag}
         region          ${data.aws_region.current.id}
         delivery_stream ${aws_kinesis_firehose_delivery_stream.standalone.name}
         time_key        time
@@ -67,11 +80,13 @@ resource "aws_ecs_task_definition" "standalone" {
       logConfiguration = {
         logDriver = "awsfirelens"
         options = {
-          Name              = "cloudwatch"
-          region            = data.aws_region.current.id
-          log_group_name    = aws_cloudwatch_log_group.airflow["standalone"].name
-          log_stream_prefix = "ecs/"
-          log_key           = "log"
+          Name                = "cloudwatch_logs"
+          region              = data.aws_region.current.id
+          log_group_name      = aws_cloudwatch_log_group.airflow["standalone"].name
+          log_stream_prefix   = "ecs/"
+          log_stream_template = "ecs/${local.standalone_container}/$ecs_task_id"
+          log_key             = "log"
+          auto_create_group   = "false"
         }
       }
     },
