@@ -386,6 +386,68 @@ aas_responses.ApplicationAutoScalingResponse.tag_resource = _aas_tag
 aas_responses.ApplicationAutoScalingResponse.untag_resource = _aas_untag
 
 
+# ---------------------------------------------------------------------------
+# infra-terraform gaps (a second `terraform plan` must show no change, as on AWS).
+# Gap: CreateService/UpdateService drop availabilityZoneRebalancing, so DescribeServices
+# never returns it and Terraform plans an update of every service on every apply.
+def _az_rebalancing_service(original):
+    def handler(self):
+        value = self._get_param("availabilityZoneRebalancing")
+        result = original(self)
+        name = (self._get_param("serviceName") or self._get_param("service") or "").split("/")[-1]
+        cluster = self._get_param("cluster", "default").split("/")[-1]
+        service = self.ecs_backend.services.get(f"{cluster}:{name}")
+        if service is not None and (value or not getattr(service, "availability_zone_rebalancing", None)):
+            # AWS's default for a new service is ENABLED; Terraform sends what it wants.
+            service.availability_zone_rebalancing = value or "ENABLED"
+        return result
+    return handler
+
+
+ecs_responses.EC2ContainerServiceResponse.create_service = _az_rebalancing_service(
+    ecs_responses.EC2ContainerServiceResponse.create_service)
+ecs_responses.EC2ContainerServiceResponse.update_service = _az_rebalancing_service(
+    ecs_responses.EC2ContainerServiceResponse.update_service)
+
+# Gap: a security group rule that references another group loses its description
+# (moto keeps it only for CIDR rules), so Terraform plans to set it again every time.
+from moto.ec2.models.security_groups import SecurityGroupRule  # noqa: E402
+
+SecurityGroupRule.description = property(
+    lambda self: self.ip_range.get("Description") or (self.source_group or {}).get("Description")
+)
+
+# Gap: CreateLoadBalancer without Scheme stores None; AWS defaults to internet-facing
+# (Terraform sends no Scheme for `internal = false`).
+from moto.elbv2.models import ELBv2Backend  # noqa: E402
+
+_orig_elbv2_create_lb = ELBv2Backend.create_load_balancer
+
+
+def _elbv2_create_lb(self, *args, **kwargs):
+    if kwargs.get("scheme") is None:
+        kwargs["scheme"] = "internet-facing"
+    return _orig_elbv2_create_lb(self, *args, **kwargs)
+
+
+ELBv2Backend.create_load_balancer = _elbv2_create_lb
+
+# Gap: RegisterScalableTarget ignores its Tags (the provider's default_tags go there), so
+# ListTagsForResource (patched above) answers none and Terraform re-tags on every plan.
+_orig_aas_register = aas_responses.ApplicationAutoScalingResponse.register_scalable_target
+
+
+def _aas_register(self):
+    body = _orig_aas_register(self)
+    tags = self._get_param("Tags")
+    if tags:
+        _AAS_TAGS.setdefault(json.loads(body)["ScalableTargetARN"], {}).update(tags)
+    return body
+
+
+aas_responses.ApplicationAutoScalingResponse.register_scalable_target = _aas_register
+
+
 if __name__ == "__main__":
     from moto.server import main
 
