@@ -1,0 +1,33 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../lib/command.js'
+
+export default class Build extends BaseCommand {
+  static override summary = 'Build the Airflow image and push it to the deployment\'s ECR repository.'
+  static override description = 'Tagged with the git commit (-dirty when the tree has changes). ECR login uses GetAuthorizationToken with the password on docker\'s stdin. Tags are immutable: an existing tag is refused. The newest image in the repository is the build cache.'
+  static override enableJsonFlag = true
+  static override examples = ['<%= config.bin %> build', '<%= config.bin %> build --tag 2026-11-24 --platform linux/arm64', '<%= config.bin %> build --no-push']
+  static override flags = {
+    tag: Flags.string({description: 'Image tag (default: the git commit).'}),
+    platform: Flags.string({description: 'Target platform.', default: 'linux/amd64'}),
+    push: Flags.boolean({description: 'Push to ECR (--no-push: load into the local docker).', default: true, allowNo: true}),
+  }
+
+  async run(): Promise<unknown> {
+    const {flags} = await this.parse(Build)
+    const [{awsContext}, build, {stdoutIsTTY}] = await Promise.all([import('../lib/aws/context.js'), import('../lib/docker/build.js'), import('../lib/ui/output.js')])
+    if (flags.tag) build.checkTag(flags.tag)
+    const ctx = await awsContext(flags)
+    const tag = flags.tag ?? (await build.gitTag(ctx.settings.projectRoot))
+    const quiet = this.jsonEnabled() || !stdoutIsTTY()
+    const result = await build.buildImage(ctx, {
+      tag,
+      platform: flags.platform,
+      push: flags.push,
+      cwd: ctx.settings.projectRoot,
+      onLine: (line) => (quiet ? process.stderr.write(`${line}\n`) : this.log(line)),
+    })
+    this.log(result.pushed ? `Pushed ${result.image}` : `Built ${result.image} (not pushed)`)
+    return {...result, tag, platform: flags.platform}
+  }
+}

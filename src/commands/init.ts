@@ -1,0 +1,67 @@
+import {basename} from 'node:path'
+
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../lib/command.js'
+
+export default class Init extends BaseCommand {
+  static override summary = 'Write airflow-ecs.json: project name, region, who may reach the UI, worker range.'
+  static override description = 'On a terminal it asks for what the flags did not give; with --yes or without a terminal it uses the defaults and never waits for input. Running it again keeps what is there. No secret is ever written.'
+  static override enableJsonFlag = true
+  static override examples = ['<%= config.bin %> init', '<%= config.bin %> init --name analytics --region eu-west-1 --allowed-cidr 203.0.113.7/32 --yes']
+  static override flags = {
+    name: Flags.string({description: 'Project name (cluster name and resource prefix).'}),
+    'allowed-cidr': Flags.string({description: 'CIDR allowed to reach the web UI (repeatable).', multiple: true}),
+    'min-workers': Flags.integer({description: 'Fewest Celery workers (0 scales to zero).'}),
+    'max-workers': Flags.integer({description: 'Most Celery workers.'}),
+    platform: Flags.string({description: 'Image platform.', options: ['linux/amd64', 'linux/arm64']}),
+    yes: Flags.boolean({char: 'y', description: 'Use defaults for anything not given; ask nothing.'}),
+  }
+
+  async run(): Promise<unknown> {
+    const {flags} = await this.parse(Init)
+    const [{findProjectRoot, readProjectFile}, init, {stdinIsTTY, stdoutIsTTY}] = await Promise.all([
+      import('../lib/config/resolver.js'),
+      import('../lib/lifecycle/init.js'),
+      import('../lib/ui/output.js'),
+    ])
+    const root = findProjectRoot()
+    const base = init.defaults(readProjectFile(root), basename(root))
+    const answers = {
+      name: flags.name ?? base.name,
+      region: flags.region ?? base.region,
+      allowedCidrs: flags['allowed-cidr'] ?? base.allowedCidrs,
+      minWorkers: flags['min-workers'] ?? base.minWorkers,
+      maxWorkers: flags['max-workers'] ?? base.maxWorkers,
+      platform: flags.platform ?? base.platform,
+    }
+    if (!flags.yes && stdinIsTTY() && stdoutIsTTY()) {
+      const {input, number} = await import('@inquirer/prompts')
+      const valid = (check: (v: string) => unknown) => (value: string) => {
+        try {
+          check(value)
+          return true
+        } catch (error) {
+          return (error as Error).message
+        }
+      }
+      if (!flags.name) answers.name = await input({message: 'Project name', default: answers.name, validate: valid(init.checkName)})
+      if (!flags.region) answers.region = await input({message: 'AWS region', default: answers.region})
+      if (!flags['allowed-cidr']) {
+        const cidrs = await input({
+          message: 'Who may open the web UI? CIDRs, comma-separated (empty: nobody yet)',
+          default: answers.allowedCidrs.join(', '),
+          validate: valid((v) => v.split(',').map((c) => c.trim()).filter(Boolean).forEach(init.checkCidr)),
+        })
+        answers.allowedCidrs = cidrs.split(',').map((c) => c.trim()).filter(Boolean)
+      }
+      if (flags['min-workers'] === undefined) answers.minWorkers = (await number({message: 'Fewest workers', default: answers.minWorkers, min: 0})) ?? answers.minWorkers
+      if (flags['max-workers'] === undefined) answers.maxWorkers = (await number({message: 'Most workers', default: answers.maxWorkers, min: 1, max: 50})) ?? answers.maxWorkers
+    }
+    const result = init.writeProjectFile(root, answers)
+    this.log(`${result.created ? 'Wrote' : 'Updated'} ${result.path}`)
+    if (answers.allowedCidrs.length === 0) this.log('The web UI is closed to everyone until you add --allowed-cidr (e.g. your address/32).')
+    this.log(`Next: ${this.config.bin} deploy`)
+    return result
+  }
+}

@@ -1,0 +1,113 @@
+// `status`: one screen about the deployment — services and their rollout, recent task
+// failures, load balancer target health, scheduled scaling, worker autoscaling.
+import {ApplicationAutoScalingClient, DescribeScalableTargetsCommand} from '@aws-sdk/client-application-auto-scaling'
+import {DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand} from '@aws-sdk/client-ecs'
+import {DescribeListenersCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client} from '@aws-sdk/client-elastic-load-balancing-v2'
+
+import {type AwsContext} from '../aws/context.js'
+import {SERVICE_COMPONENTS} from '../components.js'
+import {type ScheduledActionView, listSchedules, resourceId} from '../scale/scale.js'
+
+export interface ComponentStatus {
+  component: string
+  service: string
+  desired: number
+  running: number
+  pending: number
+  rollout: string
+  taskDefinition?: string
+}
+
+export interface FailedTask {
+  component: string
+  taskId: string
+  stoppedAt?: string
+  stoppedReason?: string
+  exitCode?: number
+}
+
+export interface Status {
+  project: string
+  cluster: string
+  components: ComponentStatus[]
+  failedTasks: FailedTask[]
+  targets: Array<{target: string; state: string; reason?: string}>
+  schedules: ScheduledActionView[]
+  workerAutoscaling: {metric: string; min?: number; max?: number; current?: number}
+}
+
+async function failedTasks(ecs: ECSClient, ctx: AwsContext): Promise<FailedTask[]> {
+  const cluster = ctx.deployment.cluster.name
+  const out: FailedTask[] = []
+  for (const component of SERVICE_COMPONENTS) {
+    const {service, container} = ctx.deployment.components[component]
+    const arns = (await ecs.send(new ListTasksCommand({cluster, serviceName: service, desiredStatus: 'STOPPED', maxResults: 10}))).taskArns ?? []
+    if (arns.length === 0) continue
+    for (const t of (await ecs.send(new DescribeTasksCommand({cluster, tasks: arns}))).tasks ?? []) {
+      const c = t.containers?.find((x) => x.name === container)
+      const failed = (c?.exitCode !== undefined && c.exitCode !== 0) || (t.stoppedReason && !/Scaling activity|deployment/i.test(t.stoppedReason))
+      if (!failed) continue
+      out.push({component, taskId: t.taskArn!.split('/').pop()!, stoppedAt: t.stoppedAt?.toISOString(), stoppedReason: t.stoppedReason, exitCode: c?.exitCode})
+    }
+  }
+  return out.sort((a, b) => (b.stoppedAt ?? '').localeCompare(a.stoppedAt ?? '')).slice(0, 5)
+}
+
+async function targetHealth(ctx: AwsContext): Promise<Status['targets']> {
+  const arn = ctx.deployment.web?.albArn
+  if (!arn) return []
+  const elb = new ElasticLoadBalancingV2Client(ctx.clientConfig)
+  const listeners = (await elb.send(new DescribeListenersCommand({LoadBalancerArn: arn}))).Listeners ?? []
+  const groups = new Set(listeners.flatMap((l) => l.DefaultActions ?? []).map((a) => a.TargetGroupArn).filter((g): g is string => Boolean(g)))
+  const out: Status['targets'] = []
+  for (const group of groups) {
+    for (const d of (await elb.send(new DescribeTargetHealthCommand({TargetGroupArn: group}))).TargetHealthDescriptions ?? []) {
+      out.push({target: `${d.Target?.Id}:${d.Target?.Port}`, state: d.TargetHealth?.State ?? 'unknown', reason: d.TargetHealth?.Description})
+    }
+  }
+  return out
+}
+
+export async function status(ctx: AwsContext): Promise<Status> {
+  const ecs = new ECSClient(ctx.clientConfig)
+  const cluster = ctx.deployment.cluster.name
+  const names = SERVICE_COMPONENTS.map((c) => ctx.deployment.components[c].service)
+  const described = (await ecs.send(new DescribeServicesCommand({cluster, services: names}))).services ?? []
+  const components = SERVICE_COMPONENTS.map((component) => {
+    const s = described.find((x) => x.serviceName === ctx.deployment.components[component].service)
+    const primary = s?.deployments?.find((d) => d.status === 'PRIMARY')
+    return {
+      component,
+      service: ctx.deployment.components[component].service,
+      desired: s?.desiredCount ?? 0,
+      running: s?.runningCount ?? 0,
+      pending: s?.pendingCount ?? 0,
+      rollout: !s ? 'MISSING' : (primary?.rolloutState ?? ((s.deployments?.length ?? 0) > 1 ? 'IN_PROGRESS' : 'COMPLETED')),
+      taskDefinition: s?.taskDefinition?.split('/').pop(),
+    }
+  })
+  const aas = new ApplicationAutoScalingClient(ctx.clientConfig)
+  const workerService = ctx.deployment.components.worker.service
+  const [failed, targets, schedules, scalable] = await Promise.all([
+    failedTasks(ecs, ctx),
+    targetHealth(ctx),
+    listSchedules(ctx),
+    aas.send(new DescribeScalableTargetsCommand({ServiceNamespace: 'ecs', ResourceIds: [resourceId(cluster, workerService)]})),
+  ])
+  const target = scalable.ScalableTargets?.[0]
+  const wa = ctx.deployment.workerAutoscaling ?? {}
+  return {
+    project: ctx.deployment.project,
+    cluster,
+    components,
+    failedTasks: failed,
+    targets,
+    schedules,
+    workerAutoscaling: {
+      metric: `${wa.metricNamespace ?? 'AirflowEcs'}/${wa.metricName ?? 'DesiredWorkers'}`,
+      min: target?.MinCapacity,
+      max: target?.MaxCapacity,
+      current: components.find((c) => c.component === 'worker')?.desired,
+    },
+  }
+}
