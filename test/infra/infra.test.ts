@@ -176,8 +176,8 @@ describe('infra-terraform applied to moto', {timeout: 600_000}, () => {
       const name = service.serviceName!.replace(/^airflow-/, '')
       assert.equal(service.enableExecuteCommand, true, service.serviceName)
       assert.deepEqual(service.networkConfiguration?.awsvpcConfiguration?.assignPublicIp, 'ENABLED')
-      const strategy = (service.capacityProviderStrategy ?? []).map((s) => s.capacityProvider)
-      assert.deepEqual(strategy, name === 'worker' ? ['FARGATE_SPOT', 'FARGATE'] : ['FARGATE'], service.serviceName)
+      const strategy = (service.capacityProviderStrategy ?? []).map((s) => `${s.capacityProvider}:${s.weight}:${s.base ?? 0}`).sort()
+      assert.deepEqual(strategy, name === 'worker' ? ['FARGATE:1:0', 'FARGATE_SPOT:4:0'] : ['FARGATE:1:0'], service.serviceName)
       assert.equal(service.desiredCount, infra.contract.components[name].desired_count)
       const td = (await ecs.send(new DescribeTaskDefinitionCommand({taskDefinition: service.taskDefinition}))).taskDefinition!
       assert.deepEqual(td.requiresCompatibilities, ['FARGATE'])
