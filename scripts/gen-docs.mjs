@@ -2,7 +2,7 @@
 // The command reference, docs/commands.md, generated from the built commands with
 // `oclif readme` (no network). Run after `npm run build`:
 //   node scripts/gen-docs.mjs           write docs/commands.md
-//   node scripts/gen-docs.mjs --check   exit 1 when docs/commands.md is stale
+//   node scripts/gen-docs.mjs --check   exit 1 when docs/commands.md (or the file given after --check) is stale
 //   node scripts/gen-docs.mjs --stdout  print what it would write
 // The reference is rendered into a temporary copy of the template, so a failed run never
 // leaves docs/commands.md half-written. Help is wrapped at 120 columns whatever the
@@ -58,9 +58,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const text = generate()
     if (mode === '--stdout') process.stdout.write(text)
     else if (mode === '--check') {
-      const current = existsSync(target) ? readFileSync(target, 'utf8') : ''
+      const file = process.argv[3] ?? target
+      const current = existsSync(file) ? readFileSync(file, 'utf8') : ''
       if (current !== text) {
-        console.error('docs/commands.md is stale: run `npm run build && npm run docs` and commit it.')
+        console.error(`${file === target ? 'docs/commands.md' : file} is stale: run \`npm run build && npm run docs\` and commit it.`)
         process.exit(1)
       }
       console.log('docs/commands.md is up to date.')

@@ -202,7 +202,8 @@ export async function livePrices(
         }
       } catch (error) {
         const mapped = mapError(error)
-        failure ??= mapped.message
+        const status = (error as {$metadata?: {httpStatusCode?: number}}).$metadata?.httpStatusCode
+        failure ??= mapped.code === 'UNEXPECTED' && status ? `the endpoint answered HTTP ${status}, not the Pricing API` : mapped.message
         if (FATAL.has(mapped.code)) throw mapped
       }
     }

@@ -1,0 +1,124 @@
+// `airflow-ecs cost` as a user runs it: the built CLI against a deployment in moto read
+// through `terraform output -json`, and with no deployment at all.
+import assert from 'node:assert/strict'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+
+import {type CliResult, parseJson, runCli} from '../harness/cli.ts'
+import {type Fixture, createFixture} from '../harness/fixture.ts'
+import {type Moto, startMoto} from '../harness/moto.ts'
+
+let moto: Moto
+let fx: Fixture
+before(async () => {
+  moto = await startMoto()
+  fx = await createFixture(moto)
+})
+after(async () => {
+  await moto?.stop()
+})
+
+const ITEM_KEYS = ['component', 'item', 'monthly', 'quantity', 'unit', 'unitPrice']
+
+function assertShape(out: any): void {
+  assert.deepEqual(Object.keys(out).sort(), ['currency', 'items', 'mwaa', 'ratio', 'region', 'source', 'total'])
+  assert.equal(out.currency, 'USD')
+  assert.ok(['table', 'live'].includes(out.source))
+  for (const list of [out.items, out.mwaa.items]) {
+    assert.ok(list.length > 0)
+    for (const item of list) {
+      for (const key of Object.keys(item)) assert.ok(ITEM_KEYS.includes(key), `unexpected key ${key}`)
+      assert.equal(typeof item.item, 'string')
+      assert.equal(typeof item.quantity, 'number')
+      assert.equal(typeof item.unit, 'string')
+      assert.equal(typeof item.unitPrice, 'number')
+      assert.equal(typeof item.monthly, 'number')
+    }
+  }
+  const sum = (items: any[]) => Number(items.reduce((s, i) => s + i.monthly, 0).toFixed(2))
+  assert.equal(out.total, sum(out.items))
+  assert.deepEqual(Object.keys(out.mwaa).sort(), ['environmentClass', 'items', 'total'])
+  assert.equal(out.mwaa.total, sum(out.mwaa.items))
+  assert.equal(out.ratio, Number((out.total / out.mwaa.total).toFixed(4)))
+}
+
+describe('cost against a deployment', () => {
+  it('--json prices the deployment from the Terraform outputs', async () => {
+    const r = await runCli(['cost', '--json'], {env: fx.env})
+    assert.equal(r.code, 0, r.stderr)
+    const out = parseJson(r)
+    assertShape(out)
+    assert.equal(out.region, 'us-east-1')
+    assert.equal(out.source, 'table')
+    assert.doesNotMatch(r.stderr, /No deployment found/)
+    // The fixture's services are 0.5 vCPU / 1 GB on FARGATE: 730 × 0.024685 = $18.02 each.
+    const api = out.items.find((i: any) => i.component === 'api-server')
+    assert.equal(api.unit, 'task-hour (0.5 vCPU, 1 GB)')
+    assert.equal(api.monthly, 18.02)
+    assert.equal(out.items.filter((i: any) => /Spot/.test(i.item)).length, 0, 'the fixture worker is all on-demand')
+    assert.ok(out.items.some((i: any) => i.item === 'RDS db.t4g.micro'))
+    assert.equal(out.mwaa.environmentClass, 'mw1.small')
+  })
+
+  it('flags change the assumptions: --workers-avg 3 triples the worker line', async () => {
+    const one = parseJson(await runCli(['cost', '--json'], {env: fx.env}))
+    const three = parseJson(await runCli(['cost', '--json', '--workers-avg', '3', '--log-gb', '20'], {env: fx.env}))
+    const worker = (out: any) => out.items.find((i: any) => i.component === 'worker')
+    assert.equal(worker(three).quantity, 3 * worker(one).quantity)
+    assert.equal(three.items.find((i: any) => /Logs ingestion/.test(i.item)).monthly, 10)
+  })
+
+  it('prints a line per item, the total and the comparison for humans', async () => {
+    const r = await runCli(['cost'], {env: fx.env})
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /Fargate api-server\s+730 task-hour \(0\.5 vCPU, 1 GB\)\s+\$0\.02468\s+\$18\.02/)
+    assert.match(r.stdout, /^Total\s+\$\d+\.\d\d$/m)
+    assert.match(r.stdout, /Amazon MWAA mw1\.small doing the same work/)
+    assert.match(r.stdout, /This deployment: \$\d+\.\d\d a month, \d+% of MWAA mw1\.small/)
+  })
+
+  it('--live against an endpoint without the Pricing API falls back to the table with a notice', async () => {
+    const r = await runCli(['cost', '--live', '--json'], {env: {...fx.env, AIRFLOW_ECS_MAX_ATTEMPTS: '1'}})
+    assert.equal(r.code, 0, r.stderr)
+    const out = parseJson(r)
+    assertShape(out)
+    assert.equal(out.source, 'table')
+    assert.match(r.stderr, /(Could not refresh prices through the AWS Pricing API|The AWS Pricing API returned no usable price).*embedded table/)
+  })
+
+  it('rejects a bad number before doing anything', async () => {
+    const r: CliResult = await runCli(['cost', '--workers-avg', 'many'], {env: fx.env})
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /--workers-avg must be a number/)
+    assert.doesNotMatch(r.stderr, /\n\s+at /)
+  })
+})
+
+describe('cost with no deployment', () => {
+  it('prices infra-terraform defaults and says so in one note line', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'no-deployment-'))
+    const r = await runCli(['cost', '--json'], {env: {AIRFLOW_ECS_PROJECT_DIR: empty, AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:9'}})
+    assert.equal(r.code, 0, r.stderr)
+    const out = parseJson(r)
+    assertShape(out)
+    const notes = r.stderr.trim().split('\n')
+    assert.equal(notes.length, 1, r.stderr)
+    assert.match(notes[0], /^No deployment found: pricing the infra-terraform defaults/)
+    // Hand-computed in test/cost/estimate.test.ts: the default topology and mw1.small.
+    assert.equal(out.total, 185.61)
+    assert.equal(out.mwaa.total, 361.3)
+    assert.equal(out.mwaa.environmentClass, 'mw1.small')
+    assert.equal(out.ratio, 0.5137)
+    assert.ok(out.items.some((i: any) => /Spot$/.test(i.item)), 'default workers are mostly on Spot')
+  })
+
+  it('another region without a table says it priced us-east-1', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'no-deployment-'))
+    const r = await runCli(['cost', '--json', '--region', 'eu-west-3'], {env: {AIRFLOW_ECS_PROJECT_DIR: empty}})
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(parseJson(r).region, 'eu-west-3')
+    assert.match(r.stderr, /no eu-west-3 prices: using us-east-1's/)
+  })
+})
