@@ -27,5 +27,7 @@ module "api_server" {
 
   common = local.common_service
 
-  depends_on = [aws_lb_listener.http]
+  # The target group must be on a listener (HTTP, or HTTPS when port 80 only redirects)
+  # before a service can register into it; FARGATE must be on the cluster.
+  depends_on = [aws_lb_listener.http, aws_lb_listener.https, aws_ecs_cluster_capacity_providers.main]
 }

@@ -18,4 +18,7 @@ module "metrics" {
   }
 
   common = local.common_service
+
+  # A capacity provider must be on the cluster before a service's strategy names it.
+  depends_on = [aws_ecs_cluster_capacity_providers.main]
 }

@@ -9,4 +9,7 @@ module "scheduler" {
   log_group     = aws_cloudwatch_log_group.airflow["scheduler"].name
 
   common = local.common_service
+
+  # A capacity provider must be on the cluster before a service's strategy names it.
+  depends_on = [aws_ecs_cluster_capacity_providers.main]
 }

@@ -1,7 +1,7 @@
 # S3 for task logs (remote logging) and standalone-task logs (Firehose); ECR for images.
 resource "aws_s3_bucket" "airflow" {
   bucket_prefix = "${var.project_name}-airflow-"
-  force_destroy = false
+  force_destroy = var.force_destroy
 }
 
 resource "aws_s3_bucket_public_access_block" "airflow" {
@@ -55,7 +55,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "airflow" {
 resource "aws_ecr_repository" "airflow" {
   name                 = "${var.project_name}-airflow"
   image_tag_mutability = "IMMUTABLE"
-  force_delete         = false
+  force_delete         = var.force_destroy
   image_scanning_configuration {
     scan_on_push = true
   }

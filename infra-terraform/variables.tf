@@ -127,6 +127,12 @@ variable "bucket_log_expiry_days" {
   description = "Days after which task logs and standalone-task logs in S3 expire."
 }
 
+variable "force_destroy" {
+  type        = bool
+  default     = false
+  description = "Let destroy delete the S3 bucket with its logs and the ECR repository with its images. Off: destroy stops at those two while they hold anything (apply with true first to tear down everything)."
+}
+
 variable "ecr_keep_images" {
   type        = number
   default     = 20

@@ -429,7 +429,7 @@ describe('infra-terraform applied to moto', {timeout: 600_000}, () => {
 
   it('plans HTTPS, private subnets behind NAT, an open CIDR and the scale-to-zero schedules when asked', () => {
     const cert = 'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000'
-    const vars = ['-var', `certificate_arn=${cert}`, '-var', 'task_subnets=private', '-var', 'allowed_cidrs=["203.0.113.7/32"]', '-var', 'scale_to_zero_enabled=true', '-var', 'schedule_timezone=Europe/Paris']
+    const vars = ['-var', `certificate_arn=${cert}`, '-var', 'task_subnets=private', '-var', 'allowed_cidrs=["203.0.113.7/32"]', '-var', 'scale_to_zero_enabled=true', '-var', 'schedule_timezone=Europe/Paris', '-var', 'force_destroy=true']
     const plan = infra.terraform(['plan', '-refresh=false', '-input=false', '-no-color', '-out=variants.tfplan', ...vars])
     assert.equal(plan.status, 0, plan.stderr)
     const show = infra.terraform(['show', '-json', 'variants.tfplan'])
@@ -455,12 +455,38 @@ describe('infra-terraform applied to moto', {timeout: 600_000}, () => {
       assert.deepEqual(after(`aws_appautoscaling_scheduled_action.scale_down["${component}"]`).scalable_target_action, [{min_capacity: '0', max_capacity: '0'}])
       assert.deepEqual(after(`aws_appautoscaling_scheduled_action.scale_up["${component}"]`).scalable_target_action, [{min_capacity: '1', max_capacity: '1'}])
     }
-    const outputs = JSON.parse(show.stdout).planned_values.outputs?.airflow_ecs?.value
-    if (outputs) assert.equal(outputs.web.https, true)
+    const contract = JSON.parse(show.stdout).output_changes.airflow_ecs.after
+    assert.equal(contract.web.https, true)
+    assert.ok(contract.web.url.startsWith('https://'))
+    assert.deepEqual([contract.network.mode, contract.network.nat_gateway, contract.standalone.assign_public_ip], ['private', true, false])
+    assert.equal(contract.schedules.enabled, true)
+    assert.equal(after('aws_s3_bucket.airflow').force_destroy, true)
+    assert.equal(after('aws_ecr_repository.airflow').force_delete, true)
     // Nothing stateful is replaced by these choices: the database and the bucket stay.
     for (const c of changes) {
       if (['aws_db_instance', 'aws_s3_bucket', 'aws_secretsmanager_secret'].includes(c.type)) assert.ok(!c.change.actions.includes('delete'), `${c.address} would be replaced`)
     }
+  })
+
+  it('lets a second deployment with another project_name share the account', () => {
+    const {terraformDir} = copyInfra()
+    const env = {...infra.env, ...terraformEnv(), HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1,localhost'}
+    assert.equal(terraform(terraformDir, ['init', '-input=false', '-no-color'], env).status, 0)
+    const plan = terraform(terraformDir, ['plan', '-input=false', '-no-color', '-out=second.tfplan', '-var', 'project_name=second'], env)
+    assert.equal(plan.status, 0, plan.stderr)
+    const planned: any[] = JSON.parse(terraform(terraformDir, ['show', '-json', 'second.tfplan'], env).stdout).resource_changes
+    const state = JSON.parse(infra.terraform(['show', '-json']).stdout).values.root_module
+    const existing = [...state.resources, ...(state.child_modules ?? []).flatMap((m: any) => m.resources)]
+    // Names that must be unique in an account and region (inline policy names are per
+    // role, Cloud Map service names per namespace: those may repeat).
+    const scoped = new Set(['aws_iam_role_policy', 'aws_service_discovery_service'])
+    const fields = ['name', 'family', 'alarm_name', 'identifier', 'bucket']
+    const names = (type: string, values: any) => (scoped.has(type) ? [] : fields.map((f) => values?.[f]).filter((v) => typeof v === 'string' && v !== ''))
+    const taken = new Set(existing.flatMap((r: any) => names(r.type, r.values)))
+    assert.ok(taken.has('airflow') && taken.has('airflow-worker') && taken.has('/airflow-ecs/airflow/worker'))
+    const wanted = planned.flatMap((c) => names(c.type, c.change.after))
+    assert.ok(wanted.includes('second-worker'))
+    assert.deepEqual(wanted.filter((n) => taken.has(n)), [], 'names the first deployment already uses')
   })
 
   it('destroys cleanly: no cluster, load balancer, database or VPC left', async () => {
