@@ -18,7 +18,10 @@ def build_broker_transport_options(env: Mapping[str, str], queue_name: str = "de
         raise ValueError("AIRFLOW_ECS_SQS_QUEUE_URL is not set: the SQS broker queue is unknown")
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
     options: dict = {
+        # Predefined: kombu uses this URL as is and never calls ListQueues/CreateQueue, so the
+        # task role only needs Send/Receive/Delete/ChangeVisibility/GetQueueAttributes.
         "predefined_queues": {queue_name: {"url": url}},
+        # Airflow's default for sqs:// is 86400 s, above SQS's 12 h maximum; 6 h here.
         "visibility_timeout": int(env.get("AIRFLOW_ECS_SQS_VISIBILITY_TIMEOUT", "21600")),
         "polling_interval": float(env.get("AIRFLOW_ECS_SQS_POLLING_INTERVAL", "1")),
         "wait_time_seconds": 20,
@@ -28,19 +31,22 @@ def build_broker_transport_options(env: Mapping[str, str], queue_name: str = "de
     return options
 
 
+def extend_celery_config(base: Mapping, env: Mapping[str, str], queue_name: str) -> dict:
+    """Airflow's Celery config (base, not modified) with our SQS transport options merged in."""
+    config = dict(base)
+    config["broker_transport_options"] = {
+        **(base.get("broker_transport_options") or {}),
+        **build_broker_transport_options(env, queue_name),
+    }
+    return config
+
+
 def _build() -> dict:
     from airflow.configuration import conf  # noqa: PLC0415 - only inside Airflow
     from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG  # noqa: PLC0415
 
     queue = conf.get("operators", "default_queue", fallback="default")
-    config = dict(DEFAULT_CELERY_CONFIG)
-    config["broker_transport_options"] = {
-        **(config.get("broker_transport_options") or {}),
-        **build_broker_transport_options(os.environ, queue),
-    }
-    config["task_acks_late"] = True
-    config["worker_prefetch_multiplier"] = 1
-    return config
+    return extend_celery_config(DEFAULT_CELERY_CONFIG, os.environ, queue)
 
 
 try:
