@@ -122,14 +122,28 @@ def run(settings: Settings, count: Counter, put: Putter, stop: threading.Event) 
     return rounds
 
 
-def main() -> None:
+def main(
+    env: Mapping[str, str] | None = None,
+    count: Counter | None = None,
+    put: Putter | None = None,
+    stop: threading.Event | None = None,
+) -> int:
+    """The `metrics` ECS service. SIGTERM (ECS stopping the task) ends the loop between
+    rounds; count/put default to the metadata database and CloudWatch."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = Settings.from_env(os.environ)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    count = db_counter(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
-    run(settings, count, cloudwatch_putter(os.environ.get("AWS_REGION")), stop)
+    env = os.environ if env is None else env
+    settings = Settings.from_env(env)
+    if stop is None:
+        stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    if count is None:
+        count = db_counter(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    if put is None:
+        put = cloudwatch_putter(env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"))
+    rounds = run(settings, count, put, stop)
+    log.info("stopped after %d rounds", rounds)
+    return rounds
 
 
 if __name__ == "__main__":

@@ -86,3 +86,44 @@ def test_cloudwatch_put_against_moto():
 def test_metric_data_is_the_formula():
     settings = Settings.from_env(env(AIRFLOW_ECS_MIN_WORKERS="1"))
     assert metric_data(settings, 0, 0)[0]["Value"] == 1
+
+
+CHILD = """
+import sys
+from airflow_ecs.metrics_publisher import main
+
+def put(namespace, data):
+    print(namespace, {d["MetricName"]: d["Value"] for d in data}, flush=True)
+
+env = {"AIRFLOW_ECS_CLUSTER": "airflow", "AIRFLOW_ECS_METRICS_PERIOD": "60", "AIRFLOW_ECS_TASKS_PER_WORKER": "16"}
+rounds = main(env, count=lambda: (20, 13), put=put)
+print("rounds", rounds, flush=True)
+"""
+
+
+def test_main_publishes_then_stops_promptly_on_sigterm():
+    """ECS stops the metrics task with SIGTERM: the 60 s wait must end at once, cleanly."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    try:
+        first = child.stdout.readline()
+        assert first.strip() == "AirflowEcs {'DesiredWorkers': 3, 'RunningTasks': 20, 'QueuedTasks': 13}"
+        sent = time.monotonic()
+        child.send_signal(signal.SIGTERM)
+        out, err = child.communicate(timeout=10)
+    finally:
+        child.kill()
+    assert child.returncode == 0, err
+    assert time.monotonic() - sent < 5
+    assert out.strip() == "rounds 1"
+    assert "stopped after 1 rounds" in err
