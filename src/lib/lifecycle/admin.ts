@@ -2,13 +2,13 @@
 // Secrets Manager generated. The password reaches the container as a secret env var
 // (AIRFLOW_ECS_ADMIN_PASSWORD in the standalone task definition) and is read by its
 // shell, so it is never on a command line, in DescribeTasks or in a log.
-import {GetSecretValueCommand, DescribeSecretCommand, SecretsManagerClient, TagResourceCommand} from '@aws-sdk/client-secrets-manager'
+import {HeadObjectCommand, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
+import {GetSecretValueCommand, SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 
-import {type AwsContext} from '../aws/context.js'
+import {type AwsContext, s3Config} from '../aws/context.js'
 import {CliError} from '../errors.js'
 
 export const ADMIN_USER = 'admin'
-const CREATED_TAG = 'airflow-ecs:admin-created'
 
 export const ADMIN_COMMAND = [
   'bash',
@@ -22,15 +22,30 @@ function secretArn(ctx: AwsContext): string {
   return arn
 }
 
-/** Whether an earlier deploy already created the admin user (a tag on the secret says so). */
+// The marker lives in the deployment's bucket, not as a tag on the (Terraform-managed)
+// secret: the next apply would remove a tag it does not know.
+const MARKER_KEY = 'airflow-ecs/admin-user-created'
+
+function bucket(ctx: AwsContext): string {
+  if (!ctx.deployment.bucket) throw new CliError('The deployment has no bucket.', {code: 'NO_DEPLOYMENT', hint: 'Run `airflow-ecs deploy` to create it.'})
+  return ctx.deployment.bucket
+}
+
+/** Whether an earlier deploy already created the admin user. */
 export async function adminCreated(ctx: AwsContext): Promise<boolean> {
-  const sm = new SecretsManagerClient(ctx.clientConfig)
-  const secret = await sm.send(new DescribeSecretCommand({SecretId: secretArn(ctx)}))
-  return (secret.Tags ?? []).some((t) => t.Key === CREATED_TAG && t.Value === 'true')
+  try {
+    await new S3Client(s3Config(ctx.clientConfig)).send(new HeadObjectCommand({Bucket: bucket(ctx), Key: MARKER_KEY}))
+    return true
+  } catch (error) {
+    if ((error as Error).name === 'NotFound' || (error as Error).name === 'NoSuchKey') return false
+    throw error
+  }
 }
 
 export async function markAdminCreated(ctx: AwsContext): Promise<void> {
-  await new SecretsManagerClient(ctx.clientConfig).send(new TagResourceCommand({SecretId: secretArn(ctx), Tags: [{Key: CREATED_TAG, Value: 'true'}]}))
+  await new S3Client(s3Config(ctx.clientConfig)).send(
+    new PutObjectCommand({Bucket: bucket(ctx), Key: MARKER_KEY, Body: `admin user "${ADMIN_USER}" created ${new Date().toISOString()}\n`}),
+  )
 }
 
 export async function adminPassword(ctx: AwsContext): Promise<string> {

@@ -4,7 +4,7 @@
 import {BatchDeleteImageCommand, ECRClient, ListImagesCommand} from '@aws-sdk/client-ecr'
 import {DeleteObjectsCommand, ListObjectVersionsCommand, S3Client} from '@aws-sdk/client-s3'
 
-import {type AwsContext} from '../aws/context.js'
+import {type AwsContext, s3Config} from '../aws/context.js'
 import {Terraform} from '../terraform/terraform.js'
 import {type StepTiming, Steps} from './steps.js'
 
@@ -40,8 +40,7 @@ async function emptyRepository(ctx: AwsContext): Promise<number> {
 async function emptyBucket(ctx: AwsContext): Promise<number> {
   const Bucket = ctx.deployment.bucket
   if (!Bucket) return 0
-  // Path-style addressing for S3-compatible endpoints (LocalStack, MinIO, moto) when asked.
-  const s3 = new S3Client({...ctx.clientConfig, forcePathStyle: process.env.AIRFLOW_ECS_S3_PATH_STYLE === '1'})
+  const s3 = new S3Client(s3Config(ctx.clientConfig))
   let deleted = 0
   for (;;) {
     let page

@@ -38,6 +38,14 @@ export function writeTfvars(settings: Settings, image?: string): Record<string, 
   return vars
 }
 
+/**
+ * The AWS provider logs the random-password data source with the password as its id
+ * ("Read complete after 1s [id=…]"): never pass that on.
+ */
+export function redactTerraformLine(line: string): string {
+  return line.replace(/(random_password[^[]*\[id=)[^\]]*\]/g, '$1(redacted)]')
+}
+
 export class Terraform {
   constructor(
     private readonly settings: Settings,
@@ -47,7 +55,7 @@ export class Terraform {
   private run(args: string[], step: string, hint?: string) {
     return run('terraform', [`-chdir=${this.settings.terraformDir}`, ...args], {
       env: terraformChildEnv(this.settings),
-      onLine: this.onLine,
+      onLine: this.onLine ? (line) => this.onLine!(redactTerraformLine(line)) : undefined,
       step,
       hint,
     })
