@@ -187,6 +187,17 @@ def _reconcile(backend, service):
         task.desired_status = "STOPPED"
         task.status = "STOPPED"
         task.stopped_reason = "Scaling activity initiated by deployment"
+    # Gap: runningCount stays 0 (or jumps to desired) whatever the tasks do; report the
+    # tasks the harness keeps running, and a completed rollout once they are all there.
+    count = len(_service_tasks(backend, cluster_name, service.name))
+    service.running_count = count
+    service.pending_count = 0
+    for deployment in service.deployments or []:
+        deployment["runningCount"] = count
+        deployment["pendingCount"] = 0
+        deployment["desiredCount"] = service.desired_count
+        if count >= int(service.desired_count or 0):
+            deployment["rolloutState"] = "COMPLETED"
 
 
 _orig_create_service = ecs_models.EC2ContainerServiceBackend.create_service

@@ -50,3 +50,12 @@ describe('mapError', () => {
     assert.equal(mapped.message, 'InvalidParameterException: first line')
   })
 })
+
+describe('terraform output redaction', async () => {
+  const {redactTerraformLine} = await import('../../dist/lib/terraform/terraform.js')
+  it('hides the password the AWS provider logs as the random-password data source id', () => {
+    const line = 'data.aws_secretsmanager_random_password.generated["admin_password"]: Read complete after 1s [id=kIPp9wKwfLZ5xUasI2veD9KwyBGIv1HcB3JQzh3i]'
+    assert.equal(redactTerraformLine(line), 'data.aws_secretsmanager_random_password.generated["admin_password"]: Read complete after 1s [id=(redacted)]')
+    assert.equal(redactTerraformLine('aws_vpc.main: Creation complete after 1s [id=vpc-123]'), 'aws_vpc.main: Creation complete after 1s [id=vpc-123]')
+  })
+})

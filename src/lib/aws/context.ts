@@ -35,3 +35,11 @@ export async function awsContext(flags: GlobalFlags): Promise<AwsContext> {
   const region = settings.region ?? deployment.region
   return {settings, deployment, region, clientConfig: clientConfig(settings, region)}
 }
+
+/**
+ * S3 client options: path-style addressing when AIRFLOW_ECS_S3_PATH_STYLE=1, for
+ * S3-compatible endpoints (LocalStack, MinIO, moto) that have no per-bucket host names.
+ */
+export function s3Config(config: ClientConfig): ClientConfig & {forcePathStyle: boolean} {
+  return {...config, forcePathStyle: process.env.AIRFLOW_ECS_S3_PATH_STYLE === '1'}
+}

@@ -43,7 +43,7 @@ export function writeTfvars(settings: Settings, image?: string): Record<string, 
  * ("Read complete after 1s [id=…]"): never pass that on.
  */
 export function redactTerraformLine(line: string): string {
-  return line.replace(/(random_password[^[]*\[id=)[^\]]*\]/g, '$1(redacted)]')
+  return line.replace(/(random_password.*?\[id=)[^\]]*\]/g, '$1(redacted)]')
 }
 
 export class Terraform {
