@@ -1,13 +1,15 @@
 # The whole contract with the airflow-ecs CLI: it reads only this output
 # (`terraform output -json`), and test/infra pins its shape. ARNs only, never secret values.
 locals {
+  # Each component's module, and the bounds of its running count: workers follow the
+  # autoscaling range, the others run 0 (scaled down or scheduled off) or 1.
   component_modules = {
-    "api-server"    = { m = module.api_server, cpu = 1024, memory = 2048, desired = 1, min = 0, max = 1, strategy = [{ capacity_provider = "FARGATE", weight = 1, base = 0 }] }
-    "scheduler"     = { m = module.scheduler, cpu = 512, memory = 1024, desired = 1, min = 0, max = 1, strategy = [{ capacity_provider = "FARGATE", weight = 1, base = 0 }] }
-    "dag-processor" = { m = module.dag_processor, cpu = 512, memory = 1024, desired = 1, min = 0, max = 1, strategy = [{ capacity_provider = "FARGATE", weight = 1, base = 0 }] }
-    "triggerer"     = { m = module.triggerer, cpu = 512, memory = 1024, desired = 1, min = 0, max = 1, strategy = [{ capacity_provider = "FARGATE", weight = 1, base = 0 }] }
-    "worker"        = { m = module.worker, cpu = 1024, memory = 4096, desired = var.min_workers, min = var.min_workers, max = var.max_workers, strategy = local.worker_capacity_provider_strategy }
-    "metrics"       = { m = module.metrics, cpu = 256, memory = 512, desired = 1, min = 0, max = 1, strategy = [{ capacity_provider = "FARGATE", weight = 1, base = 0 }] }
+    "api-server"    = { m = module.api_server, min = 0, max = 1 }
+    "scheduler"     = { m = module.scheduler, min = 0, max = 1 }
+    "dag-processor" = { m = module.dag_processor, min = 0, max = 1 }
+    "triggerer"     = { m = module.triggerer, min = 0, max = 1 }
+    "worker"        = { m = module.worker, min = var.min_workers, max = var.max_workers }
+    "metrics"       = { m = module.metrics, min = 0, max = 1 }
   }
 }
 
@@ -22,14 +24,14 @@ output "airflow_ecs" {
     components = { for name, c in local.component_modules : name => {
       service                    = c.m.service_name
       container                  = c.m.container
-      log_group                  = aws_cloudwatch_log_group.airflow[name].name
+      log_group                  = c.m.log_group
       log_stream_prefix          = "ecs"
-      cpu                        = c.cpu
-      memory                     = c.memory
-      desired_count              = c.desired
+      cpu                        = c.m.cpu
+      memory                     = c.m.memory
+      desired_count              = c.m.desired_count
       min_count                  = c.min
       max_count                  = c.max
-      capacity_provider_strategy = c.strategy
+      capacity_provider_strategy = c.m.capacity_provider_strategy
     } }
     standalone = {
       task_definition_family = aws_ecs_task_definition.standalone.family
@@ -40,8 +42,8 @@ output "airflow_ecs" {
       security_groups        = [aws_security_group.tasks.id]
       assign_public_ip       = local.assign_public_ip
       capacity_provider      = "FARGATE"
-      cpu                    = 512
-      memory                 = 1024
+      cpu                    = local.standalone_cpu
+      memory                 = local.standalone_memory
     }
     web = {
       url          = local.web_url

@@ -12,6 +12,8 @@
 locals {
   standalone_family    = "${var.project_name}-standalone"
   standalone_container = "airflow"
+  standalone_cpu       = 512 # the defaults; `airflow-ecs task --cpu/--memory` override per run
+  standalone_memory    = 1024
   standalone_tag       = "${local.standalone_container}-firelens*"
   fluent_bit_image     = "public.ecr.aws/aws-observability/aws-for-fluent-bit:init-stable"
 }
@@ -39,8 +41,8 @@ resource "aws_ecs_task_definition" "standalone" {
   family                   = local.standalone_family
   requires_compatibilities = ["FARGATE"]
   network_mode             = "awsvpc"
-  cpu                      = "512"
-  memory                   = "1024"
+  cpu                      = tostring(local.standalone_cpu)
+  memory                   = tostring(local.standalone_memory)
   execution_role_arn       = aws_iam_role.execution.arn
   task_role_arn            = aws_iam_role.task.arn
 

@@ -157,3 +157,8 @@ resource "aws_ecs_service" "this" {
 output "service_name" { value = aws_ecs_service.this.name }
 output "task_definition_family" { value = aws_ecs_task_definition.this.family }
 output "container" { value = var.name }
+output "log_group" { value = var.log_group }
+output "cpu" { value = var.cpu }
+output "memory" { value = var.memory }
+output "desired_count" { value = var.desired_count }
+output "capacity_provider_strategy" { value = var.capacity_provider_strategy }
