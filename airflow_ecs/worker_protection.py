@@ -128,7 +128,11 @@ def connect(env: Mapping[str, str] | None = None) -> Protection | None:
     if _connected is not None:
         return _connected
     env = os.environ if env is None else env
-    protection = from_env(env, shared=True)
+    try:
+        protection = from_env(env, shared=True)
+    except (OSError, ValueError):  # bad settings, or no shared memory: never break the worker
+        log.warning("ECS scale-in protection is off", exc_info=True)
+        return None
     if protection is None:
         return None
     try:

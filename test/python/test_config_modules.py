@@ -203,6 +203,8 @@ def test_connect_is_off_without_configuration_and_works_without_celery():
     assert worker_protection.connect({}) is None
     protection = worker_protection.connect({"ECS_AGENT_URI": "http://127.0.0.1:9", "AIRFLOW_ECS_TASK_PROTECTION": "true"})
     assert isinstance(protection, worker_protection.Protection)
+    bad = {"ECS_AGENT_URI": "http://127.0.0.1:9", "AIRFLOW_ECS_TASK_PROTECTION": "true", "AIRFLOW_ECS_TASK_PROTECTION_MINUTES": "9999"}
+    assert worker_protection.connect(bad) is None, "a bad setting turns protection off instead of breaking the worker"
     with pytest.raises(ValueError, match="2880"):
         worker_protection.Protection("http://x", expires_in_minutes=3000)
 
