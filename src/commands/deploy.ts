@@ -4,61 +4,81 @@ import {BaseCommand} from '../lib/command.js'
 
 export default class Deploy extends BaseCommand {
   static override summary = 'Create or update the whole deployment: infrastructure, image, database, admin user.'
-  static override description = `Runs, in order: preflight checks, terraform init, the ECR repository (only when missing), docker build and push (skipped with --image), terraform plan and apply, airflow db migrate, the admin user (first deploy only), and waits for the services. Prints the URL and how long each step took.
-On a terminal it shows the plan and asks before applying; elsewhere pass --yes. Running it again continues from where it stopped.`
+  static override description = `In order: preflight checks, terraform init, the ECR repository (only when missing), terraform plan, docker build and push (skipped with --image) while Terraform creates what does not need the image, terraform apply, airflow db migrate (a standalone task), the admin user (first deploy only), and a wait until every service is stable. Prints the URL and how long each step took.
+On a terminal it shows the plan (to add / change / destroy) and asks before applying; --yes skips the question (needed in CI). Running it again continues from where it stopped.
+Settings reach Terraform through infra-terraform/airflow-ecs.auto.tfvars.json, written from airflow-ecs.json (no secrets).
+The admin password is generated in Secrets Manager; the first deploy shows it once on a terminal, and \`admin-password\` shows it again.`
   static override enableJsonFlag = true
-  static override examples = ['<%= config.bin %> deploy', '<%= config.bin %> deploy --yes', '<%= config.bin %> deploy --yes --image 123456789012.dkr.ecr.us-east-1.amazonaws.com/airflow-airflow:3f2a9c1d0b7e']
+  static override examples = [
+    '<%= config.bin %> deploy',
+    '<%= config.bin %> deploy --yes',
+    '<%= config.bin %> deploy --yes --image 123456789012.dkr.ecr.us-east-1.amazonaws.com/airflow-airflow:3f2a9c1d0b7e',
+  ]
   static override flags = {
-    yes: Flags.boolean({char: 'y', description: 'Apply without asking (needed when not on a terminal).'}),
-    image: Flags.string({description: 'Deploy this prebuilt image instead of building one.'}),
-    platform: Flags.string({description: 'Image platform to build for.', default: 'linux/amd64'}),
+    yes: Flags.boolean({char: 'y', description: 'Apply without asking (needed when not on a terminal, and with --json).'}),
+    image: Flags.string({description: 'Deploy this prebuilt image instead of building one.', exclusive: ['tag']}),
+    tag: Flags.string({description: 'Tag for the image deploy builds (default: the git commit, -dirty with changes).'}),
+    platform: Flags.string({description: 'Image platform to build for (default: "platform" in airflow-ecs.json, else linux/amd64).'}),
     'stable-timeout': Flags.string({description: 'How long to wait for the services to be stable.', default: '15m'}),
   }
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(Deploy)
-    const [{resolveSettings}, {parseDuration}, {stdinIsTTY, stdoutIsTTY, table}] = await Promise.all([
+    const [{resolveSettings}, {parseDuration}, {stdinIsTTY, stdoutIsTTY, table}, {invalid}] = await Promise.all([
       import('../lib/config/resolver.js'),
       import('../lib/time.js'),
       import('../lib/ui/output.js'),
+      import('../lib/errors.js'),
     ])
+    // Validation before anything runs.
     const stableTimeoutMs = parseDuration(flags['stable-timeout'], '--stable-timeout')
-    const interactive = stdinIsTTY() && stdoutIsTTY()
+    const interactive = stdinIsTTY() && stdoutIsTTY() && !this.jsonEnabled()
     if (!interactive && !flags.yes) {
-      const {invalid} = await import('../lib/errors.js')
-      throw invalid('deploy asks before applying, and this is not a terminal.', 'Pass --yes to apply without asking (CI).')
+      throw invalid(
+        this.jsonEnabled() ? 'deploy --json cannot ask before applying.' : 'deploy asks before applying, and this is not a terminal.',
+        'Pass --yes to apply without asking (CI).',
+      )
     }
+    if (flags.tag) (await import('../lib/docker/build.js')).checkTag(flags.tag)
     const settings = resolveSettings(flags)
     const {deploy} = await import('../lib/lifecycle/deploy.js')
     const result = await deploy(settings, {
       image: flags.image,
-      platform: flags.platform,
+      tag: flags.tag,
+      platform: flags.platform ?? settings.file.platform ?? 'linux/amd64',
       yes: flags.yes,
-      interactive,
+      fancy: stdoutIsTTY() && !this.jsonEnabled(),
       bin: this.config.bin,
       stableTimeoutMs,
-      confirm: async (plan) => {
+      async confirm(plan) {
         const {confirm} = await import('@inquirer/prompts')
-        return confirm({message: `Terraform will add ${plan.add}, change ${plan.change}, destroy ${plan.destroy}. Apply?`, default: plan.destroy === 0})
+        return confirm({
+          message: `Terraform will add ${plan.add}, change ${plan.change} and destroy ${plan.destroy} resources. Apply?`,
+          default: plan.destroy === 0,
+        })
       },
     })
     this.log('')
-    this.log(table(result.steps, [
-      {header: 'step', get: (s) => s.step},
-      {header: 'status', get: (s) => s.status},
-      {header: 'seconds', get: (s) => s.seconds.toFixed(1), align: 'right'},
-      {header: 'note', get: (s) => s.note ?? ''},
-    ]))
+    this.log(
+      table(result.steps, [
+        {header: 'step', get: (s) => s.step},
+        {header: 'status', get: (s) => s.status},
+        {header: 'seconds', get: (s) => (s.status === 'skipped' ? '' : s.seconds.toFixed(1)), align: 'right'},
+        {header: 'note', get: (s) => s.note ?? ''},
+      ]),
+    )
+    this.log(`total ${result.timing.totalSeconds.toFixed(1)}s (CLI itself: ${result.timing.cliCpuSeconds.toFixed(2)}s CPU)`)
     this.log('')
     this.log(`Airflow is at ${result.url}`)
     if (result.firstDeploy) {
-      if (interactive) {
-        const {adminPassword, ADMIN_USER} = await import('../lib/lifecycle/admin.js')
-        const {awsContext} = await import('../lib/aws/context.js')
+      // Shown once, and only to a person at a terminal: never in CI output or with --json.
+      if (interactive && !process.env.CI) {
+        const [{adminPassword, ADMIN_USER}, {awsContext}] = await Promise.all([import('../lib/lifecycle/admin.js'), import('../lib/aws/context.js')])
         const password = await adminPassword(await awsContext(flags))
-        this.log(`Sign in as "${ADMIN_USER}" with the password ${password} (shown once; \`${this.config.bin} admin-password\` shows it again).`)
+        this.log(`Sign in as "${ADMIN_USER}" with the password ${password}`)
+        this.log(`(shown this once; \`${this.config.bin} admin-password\` prints it again)`)
       } else {
-        this.log(`Sign in as "admin"; \`${this.config.bin} admin-password\` prints the password (on a terminal).`)
+        this.log(`Sign in as "admin"; \`${this.config.bin} admin-password\` prints the password on a terminal.`)
       }
     }
     return result

@@ -4,7 +4,8 @@ import {BaseCommand} from '../lib/command.js'
 
 export default class Destroy extends BaseCommand {
   static override summary = 'Delete the whole deployment (empties the ECR repository and the bucket first).'
-  static override description = 'On a terminal you type the project name to confirm; --yes skips that (CI). Secrets Manager keeps the deleted secrets for their recovery window (7 days by default); the output says how to purge them at once.'
+  static override description = `On a terminal you type the project name to confirm; --yes skips that (CI).
+The ECR repository and the bucket are emptied first so Terraform can delete them, then terraform destroy runs. Secrets Manager keeps the deleted secrets for their recovery window (7 days by default); the output lists them and how to purge them at once.`
   static override enableJsonFlag = true
   static override examples = ['<%= config.bin %> destroy', '<%= config.bin %> destroy --yes']
   static override flags = {
@@ -13,27 +14,43 @@ export default class Destroy extends BaseCommand {
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(Destroy)
-    const [{awsContext}, {stdinIsTTY, stdoutIsTTY}, {CliError, invalid}] = await Promise.all([
+    const [{resolveSettings, loadDeployment, stateFingerprint}, {clientConfig}, {stdinIsTTY, stdoutIsTTY}, {CliError, invalid}] = await Promise.all([
+      import('../lib/config/resolver.js'),
       import('../lib/aws/context.js'),
       import('../lib/ui/output.js'),
       import('../lib/errors.js'),
     ])
     const interactive = stdinIsTTY() && stdoutIsTTY()
     if (!interactive && !flags.yes) throw invalid('destroy asks for confirmation, and this is not a terminal.', 'Pass --yes to destroy without asking.')
-    const ctx = await awsContext(flags)
-    const project = ctx.deployment.project
+    const settings = resolveSettings(flags)
+    const {requireTerraformDir} = await import('../lib/terraform/terraform.js')
+    requireTerraformDir(settings)
+    if (!stateFingerprint(settings.terraformDir)) {
+      this.log(`Nothing to destroy: there is no Terraform state in ${settings.terraformDir}.`)
+      return {project: settings.project, destroyed: false}
+    }
+    // A deploy that stopped early may have no airflow_ecs output yet: destroy what the state holds.
+    const deployment = await loadDeployment(settings, {refresh: true}).catch((error: {code?: string}) => {
+      if (error.code === 'NO_DEPLOYMENT') return undefined
+      throw error
+    })
+    const region = settings.region ?? deployment?.region
+    const ctx = deployment ? {settings, deployment, region, clientConfig: clientConfig(settings, region)} : undefined
+    const project = deployment?.project ?? settings.project
     if (!flags.yes) {
       const {input} = await import('@inquirer/prompts')
       const typed = await input({message: `This deletes every resource of "${project}", its database included. Type the project name to confirm:`})
       if (typed.trim() !== project) throw new CliError('Not confirmed; nothing was deleted.', {code: 'CANCELLED', hint: `Type "${project}" exactly, or pass --yes.`})
     }
     const {destroy} = await import('../lib/lifecycle/destroy.js')
-    const result = await destroy(ctx, interactive)
-    this.log(`Destroyed ${project} (${result.deletedImages} images and ${result.deletedObjects} objects emptied first).`)
+    const result = await destroy(ctx, settings, interactive && !this.jsonEnabled())
+    this.log(`Destroyed ${project} (emptied first: ${result.deletedImages} images, ${result.deletedObjects} objects).`)
     if (result.secretsInRecovery.length > 0) {
-      this.log(`Secrets Manager keeps the ${result.secretsInRecovery.length} secrets for their recovery window (7 days unless secret_recovery_window_days says otherwise); a new deploy with the same name makes new ones. To purge them now:`)
+      this.log(
+        `Secrets Manager keeps ${result.secretsInRecovery.length} deleted secrets for their recovery window (secret_recovery_window_days, 7 days by default); a new deploy makes new ones, so nothing blocks it. To purge them now:`,
+      )
       for (const command of result.purgeCommands) this.log(`  ${command}`)
     }
-    return result
+    return {...result, destroyed: true}
   }
 }

@@ -24,11 +24,14 @@ export default class StatusCommand extends BaseCommand {
       return result
     }
     const {sleep} = await import('../lib/logs/cloudwatch.js')
+    if (process.stdout.isTTY) process.stdout.write('\u001B[2J')
     const controller = new AbortController()
     process.once('SIGINT', () => controller.abort())
     while (!controller.signal.aborted) {
       const screen = render(await status(ctx))
-      process.stdout.write(`${process.stdout.isTTY ? '\u001B[H\u001B[2J' : ''}${screen}\n\n(updated ${new Date().toLocaleTimeString()}; Ctrl-C to stop)\n`)
+      // In place on a terminal: cursor home, the screen, then clear whatever the last one left below.
+      const text = `${screen}\n\n(updated ${new Date().toLocaleTimeString()}; Ctrl-C to stop)`
+      process.stdout.write(process.stdout.isTTY ? `\u001B[H${text.replaceAll('\n', '\u001B[K\n')}\u001B[K\u001B[J` : `${text}\n\n`)
       await sleep(5000, controller.signal)
     }
     return undefined

@@ -117,6 +117,24 @@ export function mapError(error: unknown): CliError {
   const name = e.name ?? e.Code ?? ''
   const message = (e.message ?? String(error)).trim()
 
+  if (name === 'ProcessFailed') {
+    // From src/lib/process/runner.ts: terraform, docker or git exited non-zero or was interrupted.
+    const p = error as {step?: string; exitCode?: number; interrupted?: boolean; lastLine?: string; hint?: string; toolCode?: ErrorCode}
+    if (p.interrupted) {
+      return new CliError(`${p.step} was interrupted.`, {
+        cause: error,
+        code: 'CANCELLED',
+        exitCode: EXIT.interrupted,
+        hint: 'Run the same command again: it continues from where it stopped.',
+      })
+    }
+    return new CliError(`${p.step} failed (exit ${p.exitCode})${p.lastLine ? `: ${p.lastLine.replace(/[.:]$/, '')}` : ''}.`, {
+      cause: error,
+      code: p.toolCode ?? 'PROCESS_FAILED',
+      hint: p.hint ?? 'Run again with DEBUG=1 to see its whole output.',
+    })
+  }
+
   const net = networkCode(e)
   if (net) {
     return new CliError(`Could not reach ${endpointLabel()} (${net}).`, {

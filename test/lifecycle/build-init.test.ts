@@ -44,6 +44,7 @@ describe('build', () => {
     assert.ok(!r.stdout.includes(login.stdin) && !r.stderr.includes(login.stdin), 'nor in the output')
     assert.deepEqual(build.args.slice(0, 8), ['buildx', 'build', '-f', 'build/prod/Containerfile', '--platform', 'linux/arm64', '-t', out.image])
     assert.ok(build.args.includes('--push'))
+    assert.ok(build.args.join(' ').includes('--cache-to type=inline'), 'the image carries its build cache')
     assert.deepEqual(build.args.slice(-1), ['.'])
   })
 
@@ -58,13 +59,32 @@ describe('build', () => {
     assert.deepEqual(calls(), [], 'docker was not called')
   })
 
-  it('tags with the git commit by default', async () => {
+  it('tags with the git commit by default, -dirty when the tree has changes', async () => {
+    // Outside a git repository: say so, with the way out.
+    const outside = await runCli(['build', '--no-push'], {env: fx.env})
+    assert.equal(outside.code, 1)
+    assert.match(outside.stderr, /git rev-parse failed[\s\S]*--tag/)
+    // The fixture project as a git repository.
+    const git = (...args: string[]) => spawnSync('git', ['-C', fx.projectDir, '-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {encoding: 'utf8'})
+    writeFileSync(join(fx.projectDir, '.gitignore'), '.terraform/\n*.tfstate*\n.airflow-ecs/\n')
+    writeFileSync(join(fx.projectDir, 'airflow-ecs.json'), '{}\n')
+    git('init', '-q')
+    git('add', '-A')
+    git('commit', '-qm', 'init')
+    const sha = git('rev-parse', '--short=12', 'HEAD').stdout.trim()
+    assert.match(sha, /^[0-9a-f]{12}$/)
     const {log, calls} = dockerLog()
-    const r = await runCli(['build', '--no-push'], {env: {...fx.env, FAKE_DOCKER_LOG: log}, cwd: repoRoot})
-    // The fixture project is not a git repository: say so, with the way out.
-    assert.equal(r.code, 1)
-    assert.match(r.stderr, /git rev-parse failed[\s\S]*--tag/)
-    assert.deepEqual(calls(), [])
+    const clean = await runCli(['build', '--json'], {env: {...fx.env, FAKE_DOCKER_LOG: log}})
+    assert.equal(clean.code, 0, clean.stderr)
+    assert.equal(parseJson(clean).tag, sha)
+    assert.ok(calls().some((c) => c.args.includes(`123456789012.dkr.ecr.us-east-1.amazonaws.com/airflow:${sha}`)))
+    writeFileSync(join(fx.projectDir, 'airflow-ecs.json'), '{"platform": "linux/amd64"}\n')
+    const dirty = await runCli(['build', '--no-push', '--json'], {env: {...fx.env, FAKE_DOCKER_LOG: log}})
+    assert.equal(dirty.code, 0, dirty.stderr)
+    assert.equal(parseJson(dirty).tag, `${sha}-dirty`)
+    const noPush = calls().at(-1)!
+    assert.ok(noPush.args.includes('--load') && !noPush.args.includes('--push'), '--no-push loads locally')
+    assert.ok(!calls().slice(-1).some((c) => c.args[0] === 'login'), 'no login without a push')
   })
 
   it('says clearly when docker is missing or its daemon is down', async () => {
@@ -73,8 +93,11 @@ describe('build', () => {
     assert.match(noDocker.stderr, /docker is not installed or not on PATH/)
     const down = await runCli(['build', '--tag', 'v3'], {env: {...fx.env, FAKE_DOCKER_DAEMON: 'down'}})
     assert.equal(down.code, 1)
-    assert.match(down.stderr, /docker login failed[\s\S]*daemon/i)
-    assert.ok(down.stderr.trim().split('\n').length <= 3)
+    assert.match(down.stderr, /docker login failed \(exit 1\): the Docker daemon is not running\.\n→ Start Docker/)
+    assert.equal(down.stderr.trim().split('\n').length, 2, 'one line of what happened, one of what to do')
+    const noBuildx = await runCli(['build', '--tag', 'v4'], {env: {...fx.env, FAKE_DOCKER_BUILDX: 'missing'}})
+    assert.equal(noBuildx.code, 1)
+    assert.match(noBuildx.stderr, /docker buildx build failed \(exit 1\): docker buildx is not installed\.\n→ Install the buildx plugin/)
   })
 
   it('refuses a malformed tag before any call', async () => {

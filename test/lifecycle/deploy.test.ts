@@ -1,13 +1,19 @@
-// The whole lifecycle as a user runs it, against moto with the real infra-terraform:
-// deploy --yes --image, url, status --json, task --wait, destroy --yes. No secret value
-// from Secrets Manager may appear in any output of the run.
+// The whole lifecycle as a user runs it, against moto with the real infra-terraform, from a
+// fresh copy of the project: deploy --yes --image, deploy again (converges), url,
+// status --json, task --wait, a deploy that builds (fake docker) while Terraform applies
+// what does not need the image, then destroy --yes. No secret value from Secrets Manager
+// may appear in any output of the run.
 import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {DescribeClustersCommand, ECSClient} from '@aws-sdk/client-ecs'
 import {DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client} from '@aws-sdk/client-elastic-load-balancing-v2'
 import {DescribeDBInstancesCommand, RDSClient} from '@aws-sdk/client-rds'
-import {ListSecretsCommand, GetSecretValueCommand, SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
+import {GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 
 import {type CliResult, parseJson, runCli} from '../harness/cli.ts'
 import {sdkConfig} from '../harness/fixture.ts'
@@ -17,20 +23,23 @@ import {copyInfra} from '../infra/apply.ts'
 
 let moto: Moto
 let env: Record<string, string>
-const outputs: string[] = []
+let projectDir: string
+const outputs: Array<{args: string; text: string}> = []
 const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/airflow-airflow:prebuilt-1'
 
-async function cli(args: string[], timeoutMs = 120_000): Promise<CliResult> {
-  const r = await runCli(args, {env, timeoutMs})
-  outputs.push(r.stdout, r.stderr)
+async function cli(args: string[], extraEnv: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliResult> {
+  const r = await runCli(args, {env: {...env, ...extraEnv}, timeoutMs})
+  outputs.push({args: args.join(' '), text: r.stdout}, {args: args.join(' '), text: r.stderr})
   return r
 }
+
+const stepStatus = (out: any): Record<string, string> => Object.fromEntries(out.steps.map((s: any) => [s.step, s.status]))
 
 describe('deploy, operate, destroy', {timeout: 900_000}, () => {
   before(async () => {
     moto = await startMoto()
-    const {projectDir} = copyInfra()
-    env = {...moto.env, ...terraformEnv(), AIRFLOW_ECS_PROJECT_DIR: projectDir, AIRFLOW_ECS_S3_PATH_STYLE: '1'}
+    ;({projectDir} = copyInfra())
+    env = {...moto.env, ...terraformEnv(), AIRFLOW_ECS_PROJECT_DIR: projectDir}
   })
   after(async () => {
     await moto?.stop()
@@ -40,10 +49,11 @@ describe('deploy, operate, destroy', {timeout: 900_000}, () => {
     const r = await cli(['deploy'])
     assert.equal(r.code, 2)
     assert.match(r.stderr, /Pass --yes/)
+    assert.ok(!existsSync(join(projectDir, 'infra-terraform', '.terraform')), 'terraform init did not run')
   })
 
   it('deploys from nothing with a prebuilt image', async () => {
-    const r = await cli(['deploy', '--yes', '--image', IMAGE, '--json'], 600_000)
+    const r = await cli(['deploy', '--yes', '--image', IMAGE, '--json'], {}, 600_000)
     assert.equal(r.code, 0, r.stderr.slice(-3000))
     const out = parseJson(r)
     assert.equal(out.image, IMAGE)
@@ -51,60 +61,117 @@ describe('deploy, operate, destroy', {timeout: 900_000}, () => {
     assert.ok(out.plan.add > 50, `planned ${out.plan.add} resources`)
     assert.match(out.url, /^http:\/\//)
     const steps = out.steps.map((s: any) => `${s.step}:${s.status}`)
-    for (const expected of ['preflight:done', 'terraform init:done', 'ECR repository:done', 'build and push:skipped', 'terraform plan:done', 'db migrate:done', 'admin user:done', 'services stable:done']) {
-      assert.ok(steps.includes(expected), `${expected} in ${steps.join(', ')}`)
-    }
+    assert.deepEqual(steps, [
+      'preflight:done',
+      'terraform init:done',
+      'ECR repository:done',
+      'build and push:skipped',
+      'terraform plan:done',
+      'terraform apply:done',
+      'db migrate:done',
+      'admin user:done',
+      'services stable:done',
+    ])
     assert.match(r.stderr, /\[\d\d:\d\d:\d\d\] start terraform init/, 'plain timestamped progress off a terminal')
+    assert.match(r.stderr, /\[\d\d:\d\d:\d\d\] done  db migrate \(\d+\.\d+s\)/)
+    assert.match(r.stderr, /Read complete after \w+ \[id=\(redacted\)\]/, 'the random-password data source id is hidden')
+    assert.ok(out.timing.cliCpuSeconds < 2, `the CLI's own time was ${out.timing.cliCpuSeconds}s`)
+    const tfvars = JSON.parse(readFileSync(join(projectDir, 'infra-terraform', 'airflow-ecs.auto.tfvars.json'), 'utf8'))
+    assert.deepEqual(tfvars, {project_name: 'airflow', image: IMAGE})
   })
 
-  it('a second deploy converges: ECR exists, admin user kept', async () => {
-    const r = await cli(['deploy', '--yes', '--image', IMAGE, '--json'], 600_000)
+  it('a second deploy converges: nothing to change, ECR and the admin user kept', async () => {
+    const r = await cli(['deploy', '--yes', '--image', IMAGE])
     assert.equal(r.code, 0, r.stderr.slice(-3000))
-    const out = parseJson(r)
-    assert.equal(out.firstDeploy, false)
-    const steps = Object.fromEntries(out.steps.map((s: any) => [s.step, s.status]))
-    assert.equal(steps['ECR repository'], 'skipped')
-    assert.equal(steps['admin user'], 'skipped')
+    // The human form: a per-step timing table and the URL.
+    assert.match(r.stdout, /STEP\s+STATUS\s+SECONDS\s+NOTE/)
+    assert.match(r.stdout, /terraform plan\s+done\s+\d+\.\d\s+\+0 ~0 -0/)
+    assert.match(r.stdout, /terraform apply\s+skipped\s+no changes/)
+    assert.match(r.stdout, /ECR repository\s+skipped\s+exists/)
+    assert.match(r.stdout, /admin user\s+skipped\s+created by an earlier deploy/)
+    assert.match(r.stdout, /Airflow is at http:\/\//)
+    assert.doesNotMatch(r.stdout, /Sign in as/, 'not the first deploy')
   })
 
-  it('operates it: url, status --json, task --wait', async () => {
+  it('operates it: url, status --json, task --wait, admin-password refuses a pipe', async () => {
     const url = await cli(['url'])
     assert.equal(url.code, 0, url.stderr)
+    assert.match(url.stdout, /^http:\/\//)
     const status = await cli(['status', '--json'])
     assert.equal(status.code, 0, status.stderr)
     const s = parseJson(status)
-    assert.deepEqual(s.components.map((c: any) => c.component), ['api-server', 'scheduler', 'dag-processor', 'triggerer', 'worker', 'metrics'])
+    assert.deepEqual(
+      s.components.map((c: any) => c.component),
+      ['api-server', 'scheduler', 'dag-processor', 'triggerer', 'worker', 'metrics'],
+    )
     const scheduler = s.components.find((c: any) => c.component === 'scheduler')
-    assert.equal(scheduler.desired, 1)
-    assert.equal(scheduler.running, 1)
+    assert.deepEqual([scheduler.desired, scheduler.running, scheduler.rollout], [1, 1, 'COMPLETED'])
     assert.equal(s.workerAutoscaling.max, 10)
+    assert.match(s.workerAutoscaling.metric, /\//)
     assert.ok(Array.isArray(s.failedTasks) && Array.isArray(s.targets) && Array.isArray(s.schedules))
     const human = await cli(['status'])
     assert.match(human.stdout, /COMPONENT\s+DESIRED\s+RUNNING\s+PENDING\s+ROLLOUT/)
+    assert.match(human.stdout, /Worker autoscaling: follows /)
     const task = await cli(['task', 'db migrate', '--wait'])
     assert.equal(task.code, 0, task.stderr)
     assert.match(task.stdout, /starting: db migrate/)
+    const password = await cli(['admin-password'])
+    assert.equal(password.code, 2)
+    assert.match(password.stderr, /--reveal/)
   })
 
-  it('destroys it all', async () => {
+  it('builds and pushes while Terraform applies what does not need the image', async () => {
+    // The project as a git repository: the tag is the commit, -dirty with a changed file.
+    const git = (...args: string[]) => spawnSync('git', ['-C', projectDir, '-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {encoding: 'utf8'})
+    writeFileSync(join(projectDir, '.gitignore'), '.terraform/\n*.tfstate*\n.airflow-ecs/\n*.auto.tfvars.json\n')
+    writeFileSync(join(projectDir, 'airflow-ecs.json'), '{}\n')
+    assert.equal(git('init', '-q').status, 0)
+    git('add', '-A')
+    assert.equal(git('commit', '-qm', 'init').status, 0)
+    const sha = git('rev-parse', '--short=12', 'HEAD').stdout.trim()
+    // A setting that changes resources that do not run the image (the log groups).
+    writeFileSync(join(projectDir, 'airflow-ecs.json'), JSON.stringify({terraformVars: {log_retention_days: 14}}))
+    const dockerLog = join(mkdtempSync(join(tmpdir(), 'docker-')), 'docker.log')
+    const r = await cli(['deploy', '--yes', '--json'], {FAKE_DOCKER_LOG: dockerLog}, 600_000)
+    assert.equal(r.code, 0, r.stderr.slice(-3000))
+    const out = parseJson(r)
+    assert.equal(out.image, `123456789012.dkr.ecr.us-east-1.amazonaws.com/airflow-airflow:${sha}-dirty`)
+    const steps = stepStatus(out)
+    assert.equal(steps['build and push'], 'done')
+    assert.equal(steps['terraform apply (infrastructure)'], 'done')
+    assert.equal(steps['terraform apply'], 'done')
+    assert.match(r.stderr, /\[build and push\] /, 'the parallel steps label their lines')
+    assert.match(r.stderr, /\[terraform apply \(infrastructure\)\] /)
+    const calls = readFileSync(dockerLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const login = calls.find((c) => c.args[0] === 'login')
+    assert.ok(login?.stdin, 'docker login got the password on stdin')
+    const build = calls.find((c) => c.args[0] === 'buildx' && c.args[1] === 'build')
+    assert.ok(build.args.includes('--push') && build.args.includes(out.image))
+    assert.deepEqual(build.args.slice(build.args.indexOf('--platform'), build.args.indexOf('--platform') + 2), ['--platform', 'linux/amd64'])
+  })
+
+  it('destroys it all, and no secret value was ever printed', async () => {
     const sm = new SecretsManagerClient(sdkConfig(moto))
     const secrets = (await sm.send(new ListSecretsCommand({}))).SecretList ?? []
-    const values: string[] = []
-    for (const secret of secrets) values.push((await sm.send(new GetSecretValueCommand({SecretId: secret.ARN}))).SecretString!)
+    const values: Array<{name: string; value: string}> = []
+    for (const secret of secrets) values.push({name: secret.Name!, value: (await sm.send(new GetSecretValueCommand({SecretId: secret.ARN}))).SecretString!})
     assert.ok(values.length >= 7)
 
-    const r = await cli(['destroy', '--yes'], 600_000)
+    const r = await cli(['destroy', '--yes'], {}, 600_000)
     assert.equal(r.code, 0, r.stderr.slice(-3000))
-    assert.match(r.stdout, /force-delete-without-recovery/)
+    assert.match(r.stdout, /Destroyed airflow/)
+    assert.match(r.stdout, /recovery window[\s\S]*force-delete-without-recovery/)
     const clusters = (await new ECSClient(sdkConfig(moto)).send(new DescribeClustersCommand({clusters: ['airflow']}))).clusters!.filter((c) => c.status === 'ACTIVE')
     assert.deepEqual(clusters, [])
     assert.deepEqual((await new ElasticLoadBalancingV2Client(sdkConfig(moto)).send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [], [])
     assert.deepEqual((await new RDSClient(sdkConfig(moto)).send(new DescribeDBInstancesCommand({}))).DBInstances ?? [], [])
+    const again = await cli(['destroy', '--yes'])
+    assert.equal(again.code, 0, again.stderr)
 
-    for (const value of values) {
-      for (const text of outputs) {
+    for (const {name, value} of values) {
+      for (const {args, text} of outputs) {
         const at = text.indexOf(value)
-        assert.ok(at === -1, `a secret value appeared in the output of the run: …${text.slice(Math.max(0, at - 120), at).replaceAll(value, '***')}***`)
+        assert.ok(at < 0, `the value of ${name} appeared in the output of \`${args}\`: …${text.slice(Math.max(0, at - 80), at)}<secret>…`)
       }
     }
   })

@@ -1,6 +1,9 @@
 // `build`: the production image, tagged with the git commit, pushed to the deployment's
 // ECR repository. Login goes through the SDK's GetAuthorizationToken with the password on
 // docker's stdin. Tags are immutable: an existing tag is refused, not overwritten.
+// Build cache: the repository's tags are immutable, so there is no mutable "cache" tag to
+// export to; each image carries its cache inline (--cache-to type=inline) and the newest
+// image in the repository is the --cache-from of the next build.
 import {DescribeImagesCommand, ECRClient, GetAuthorizationTokenCommand} from '@aws-sdk/client-ecr'
 
 import {type AwsContext} from '../aws/context.js'
@@ -14,6 +17,28 @@ export async function gitTag(cwd: string): Promise<string> {
   const head = await run('git', ['rev-parse', '--short=12', 'HEAD'], {cwd, step: 'git rev-parse', hint: 'Run inside a git repository with a commit, or pass --tag.'})
   const status = await run('git', ['status', '--porcelain', '--untracked-files=no'], {cwd, step: 'git status'})
   return `${head.stdout.trim()}${status.stdout.trim() ? '-dirty' : ''}`
+}
+
+/** Why a docker command failed, when its output says so: the daemon, buildx, an existing tag. */
+export function explainDocker(output: string): {message: string; hint: string; code?: 'MISSING_TOOL'} | undefined {
+  if (/Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|docker daemon is not running/i.test(output)) {
+    return {message: 'the Docker daemon is not running', hint: 'Start Docker (Docker Desktop, colima, or `sudo systemctl start docker`) and try again.', code: 'MISSING_TOOL'}
+  }
+  if (/'buildx' is not a docker command|unknown command:? "?buildx|buildx: command not found/i.test(output)) {
+    return {message: 'docker buildx is not installed', hint: 'Install the buildx plugin: https://docs.docker.com/build/install-buildx/', code: 'MISSING_TOOL'}
+  }
+  if (/ImageTagAlreadyExistsException|tag invalid|cannot be overwritten because the (repository|tag) is immutable/i.test(output)) {
+    return {message: 'the tag already exists in ECR and tags are immutable', hint: 'Commit your change (a new commit is a new tag) or pass another --tag.'}
+  }
+  return undefined
+}
+
+/** A prebuilt image reference for deploy --image: registry/repository[:tag|@digest]. */
+export function checkImageRef(ref: string): string {
+  if (!/^[a-z0-9][\w.\-/:]*(?::[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/i.test(ref) || /\s/.test(ref)) {
+    throw invalid(`Invalid image reference "${ref}".`, 'Give the full reference with a tag or digest, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/airflow-airflow:3f2a9c1d0b7e.')
+  }
+  return ref
 }
 
 export function checkTag(tag: string): string {
@@ -56,6 +81,7 @@ export async function ecrLogin(ctx: AwsContext, registry: string, onLine?: (line
     onLine,
     step: 'docker login',
     hint: 'Is the Docker daemon running? `airflow-ecs doctor` checks.',
+    explain: explainDocker,
   })
 }
 
@@ -80,7 +106,7 @@ export async function buildImage(ctx: AwsContext, options: BuildOptions): Promis
   const registry = repo.url.split('/')[0]
   const args = ['buildx', 'build', '-f', CONTAINERFILE, '--platform', options.platform, '-t', image, '--cache-to', 'type=inline']
   if (options.push) {
-    await ecrLogin(ctx, registry, options.onLine)
+    await ecrLogin(ctx, registry)
     const cache = await latestTag(ctx, repo.name)
     if (cache) args.push('--cache-from', `type=registry,ref=${repo.url}:${cache}`)
     args.push('--push')
@@ -88,6 +114,6 @@ export async function buildImage(ctx: AwsContext, options: BuildOptions): Promis
     args.push('--load')
   }
   args.push('.')
-  await run('docker', args, {cwd: options.cwd, onLine: options.onLine, step: 'docker buildx build', hint: 'Fix the build error above; `airflow-ecs doctor` checks docker and buildx.'})
+  await run('docker', args, {cwd: options.cwd, onLine: options.onLine, step: 'docker buildx build', hint: 'Fix the build error it reports (DEBUG=1 shows the whole output); `airflow-ecs doctor` checks docker and buildx.', explain: explainDocker})
   return {image, pushed: options.push}
 }

@@ -1,117 +1,150 @@
 // `deploy`: everything the reference did in nine manual steps, in order, resumable.
-// preflight → terraform init → ECR repository (only when missing) → build and push (unless
-// --image) → plan (asked about on a terminal) → apply → db migrate → admin user (first
-// deploy) → services stable → URL. Running it again continues from where it stopped:
-// every step checks what is already there.
+//   preflight → terraform init → ECR repository (only when missing) → terraform plan
+//   (asked about on a terminal) → build and push ∥ the part of the apply that does not
+//   need the pushed image → terraform apply → db migrate → admin user (first deploy)
+//   → services stable → URL.
+// Running it again continues from where it stopped: every step looks at what is there.
 import {mkdirSync} from 'node:fs'
 import {join} from 'node:path'
-
-import {DescribeRepositoriesCommand, ECRClient} from '@aws-sdk/client-ecr'
 
 import {type AwsContext, clientConfig} from '../aws/context.js'
 import {parseDeployment} from '../config/deployment.js'
 import {type Settings, loadDeployment} from '../config/resolver.js'
-import {buildImage, gitTag, tagExists} from '../docker/build.js'
+import {buildImage, checkImageRef, gitTag, tagExists} from '../docker/build.js'
 import {type Check, credentialsCheck, dockerChecks, nodeCheck, regionCheck, terraformCheck} from '../doctor/doctor.js'
 import {startTask} from '../ecs/standalone.js'
 import {attach} from '../ecs/task-runner.js'
-import {CliError} from '../errors.js'
-import {type PlanSummary, ECR_TARGETS, Terraform, requireTerraformDir, writeTfvars} from '../terraform/terraform.js'
+import {CliError, EXIT} from '../errors.js'
+import {childProcessMs} from '../process/runner.js'
+import {ECR_REPOSITORY, ECR_TARGETS, type PlanSummary, Terraform, imageIndependentTargets, requireTerraformDir, writeTfvars} from '../terraform/terraform.js'
 import {webAddress} from '../web/url.js'
 import {ADMIN_COMMAND, adminCreated, markAdminCreated} from './admin.js'
 import {waitStable} from './stable.js'
 import {type StepTiming, Steps} from './steps.js'
 
 export interface DeployOptions {
+  /** A prebuilt image reference: no build. */
   image?: string
+  tag?: string
   platform: string
   yes: boolean
-  interactive: boolean
+  /** listr2 task list (a terminal, no --json) rather than plain lines. */
+  fancy: boolean
   bin: string
   stableTimeoutMs: number
-  /** Asked on a terminal before applying; false cancels. */
-  confirm: (summary: PlanSummary) => Promise<boolean>
+  /** Asked on a terminal before applying (unless --yes); false cancels. */
+  confirm?: (summary: PlanSummary) => Promise<boolean>
 }
 
 export interface DeployResult {
+  project: string
   url: string
   image: string
   plan: PlanSummary
   firstDeploy: boolean
   steps: StepTiming[]
-}
-
-function preflightFailures(checks: Check[]): Check[] {
-  return checks.filter((c) => c.status === 'fail')
-}
-
-async function ecrRepositoryContext(settings: Settings, region?: string): Promise<AwsContext> {
-  const name = `${settings.project}-airflow`
-  const config = clientConfig(settings, region)
-  const repo = (await new ECRClient(config).send(new DescribeRepositoriesCommand({repositoryNames: [name]}))).repositories?.[0]
-  const deployment = parseDeployment({project: settings.project, region, ecr: {repository_url: repo?.repositoryUri, repository_name: repo?.repositoryName}}, settings.project)
-  return {settings, deployment, region, clientConfig: config}
+  /** Wall time, and what of it the CLI spent itself (CPU: not terraform, docker or AWS waits). */
+  timing: {totalSeconds: number; childProcessSeconds: number; cliCpuSeconds: number}
 }
 
 async function runTask(ctx: AwsContext, bin: string, command: string[], log: (line: string) => void, what: string): Promise<void> {
   const started = await startTask(ctx, {command, size: {}, environment: []})
   log(`task ${started.taskId}`)
   const {exitCode} = await attach(ctx, bin, started, {line: log, note: log})
+  if (exitCode === EXIT.interrupted) {
+    throw new CliError(`Interrupted while waiting for ${what}; task ${started.taskId} keeps running.`, {
+      code: 'CANCELLED',
+      exitCode: EXIT.interrupted,
+      hint: `Follow it with \`${bin} task attach ${started.taskId}\`, then run deploy again.`,
+    })
+  }
   if (exitCode !== 0) {
     throw new CliError(`${what} exited with code ${exitCode}.`, {
       code: 'PROCESS_FAILED',
-      hint: `Read its log with \`${bin} logs standalone --task ${started.taskId} --since 1h\`, fix the cause, and run deploy again.`,
+      hint: `Read its log with \`${bin} logs standalone --since 1h\` (task ${started.taskId}), fix the cause, and run deploy again.`,
     })
   }
 }
 
+function preflightFailure(checks: Check[]): CliError | undefined {
+  const failed = checks.find((c) => c.status === 'fail')
+  if (!failed) return undefined
+  return new CliError(`${failed.name}: ${failed.detail}.`, {code: 'MISSING_TOOL', hint: failed.fix ?? '`airflow-ecs doctor` shows every check.'})
+}
+
 export async function deploy(settings: Settings, options: DeployOptions): Promise<DeployResult> {
+  const wallStart = Date.now()
   requireTerraformDir(settings)
-  const steps = new Steps(options.interactive)
-  const tf = new Terraform(settings, undefined)
+  if (options.image) checkImageRef(options.image)
+  const steps = new Steps(options.fancy)
+  const tf = (log?: (line: string) => void) => new Terraform(settings, log)
   let region = settings.region
+  const building = !options.image
 
   await steps.run('preflight', async (log) => {
-    const checks = [nodeCheck(), await terraformCheck(), ...(options.image ? [] : await dockerChecks())]
-    const creds = await credentialsCheck(settings)
+    const [terraform, docker, creds] = await Promise.all([terraformCheck(), building ? dockerChecks() : Promise.resolve([]), credentialsCheck(settings)])
     region ??= creds.region
-    checks.push(creds, regionCheck(settings, creds.region))
+    const checks = [nodeCheck(), terraform, ...docker, creds, regionCheck(settings, creds.region)]
     for (const c of checks) log(`${c.status.padEnd(4)} ${c.name}: ${c.detail}`)
-    const failed = preflightFailures(checks)
-    if (failed.length > 0) {
-      throw new CliError(`${failed[0].name}: ${failed[0].detail}`, {code: 'MISSING_TOOL', hint: failed[0].fix})
-    }
+    const failure = preflightFailure(checks)
+    if (failure) throw failure
   })
-  await steps.run('terraform init', (log) => new Terraform(settings, log).init())
+  await steps.run('terraform init', (log) => tf(log).init())
 
-  const state = await tf.stateList()
-  if (state.includes(ECR_TARGETS[0])) steps.skip('ECR repository', 'exists')
-  else await steps.run('ECR repository', (log) => new Terraform(settings, log).applyTargets(ECR_TARGETS))
+  // The ECR repository first, alone: the image has to be pushed before the services start.
+  let state = await tf().state()
+  if (state.some((r) => r.address === ECR_REPOSITORY)) {
+    steps.skip('ECR repository', 'exists')
+  } else {
+    await steps.run('ECR repository', (log) => tf(log).applyTargets(ECR_TARGETS, 'terraform apply (ECR repository)'))
+    state = await tf().state()
+  }
 
   let image = options.image
-  if (image) {
-    steps.skip('build and push', `using ${image}`)
-  } else {
-    const ctx = await ecrRepositoryContext(settings, region)
-    const tag = await gitTag(settings.projectRoot)
-    if (await tagExists(ctx, ctx.deployment.ecr!.repositoryName!, tag)) {
-      image = `${ctx.deployment.ecr!.repositoryUrl}:${tag}`
-      steps.skip('build and push', `${tag} is already in ECR`)
-    } else {
-      image = (await steps.run('build and push', (log) => buildImage(ctx, {tag, platform: options.platform, push: true, cwd: settings.projectRoot, onLine: log}))).image
+  let build: {tag: string; ctx: AwsContext} | undefined
+  if (building) {
+    const repo = state.find((r) => r.address === ECR_REPOSITORY)?.values as {repository_url?: string; name?: string} | undefined
+    if (!repo?.repository_url || !repo.name) {
+      throw new CliError('The ECR repository is not in the Terraform state.', {code: 'NO_DEPLOYMENT', hint: 'Run deploy again; if it persists, check `terraform state list`.'})
     }
+    const ctx: AwsContext = {
+      settings,
+      deployment: parseDeployment({project: settings.project, ecr: {repository_url: repo.repository_url, repository_name: repo.name}}, settings.project),
+      region,
+      clientConfig: clientConfig(settings, region),
+    }
+    const tag = options.tag ?? (await gitTag(settings.projectRoot))
+    image = `${repo.repository_url}:${tag}`
+    if (await tagExists(ctx, repo.name, tag)) steps.skip('build and push', `${tag} is already in ECR`)
+    else build = {tag, ctx}
+  } else {
+    steps.skip('build and push', `using ${image}`)
   }
 
   writeTfvars(settings, image)
-  const planFile = join(settings.cacheDir, 'deploy.tfplan')
   mkdirSync(settings.cacheDir, {recursive: true})
-  const plan = await steps.run('terraform plan', (log) => new Terraform(settings, log).plan(planFile))
-  const changes = plan.add + plan.change + plan.destroy
-  if (changes > 0) {
-    if (!options.yes && !(await options.confirm(plan))) {
+  const planFile = join(settings.cacheDir, 'deploy.tfplan')
+  const {summary: plan, changes} = await steps.run('terraform plan', (log) => tf(log).plan(planFile))
+  steps.annotate('terraform plan', `+${plan.add} ~${plan.change} -${plan.destroy}`)
+  const total = plan.add + plan.change + plan.destroy
+  if (total > 0 && !options.yes) {
+    if (!options.confirm || !(await options.confirm(plan))) {
       throw new CliError('Deploy cancelled; nothing was applied.', {code: 'CANCELLED', hint: 'Run it again and answer yes, or pass --yes.'})
     }
-    await steps.run(`terraform apply (+${plan.add} ~${plan.change} -${plan.destroy})`, (log) => new Terraform(settings, log).applyPlan(planFile))
+  }
+
+  if (build) {
+    // The image builds while Terraform creates what does not run it (network, database,
+    // load balancer, queues, secrets, roles); the services follow once it is pushed.
+    const targets = imageIndependentTargets(changes)
+    const b = build
+    await steps.parallel<unknown>([
+      {title: 'build and push', work: (log) => buildImage(b.ctx, {tag: b.tag, platform: options.platform, push: true, cwd: settings.projectRoot, onLine: log})},
+      ...(targets.length > 0 ? [{title: 'terraform apply (infrastructure)', work: (log: (l: string) => void) => tf(log).applyTargets(targets, 'terraform apply (infrastructure)')}] : []),
+    ])
+    await steps.run('terraform apply', (log) => tf(log).apply())
+  } else if (total > 0) {
+    await steps.run('terraform apply', (log) => tf(log).applyPlan(planFile))
   } else {
     steps.skip('terraform apply', 'no changes')
   }
@@ -132,5 +165,19 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
   }
   await steps.run('services stable', (log) => waitStable(ctx, options.stableTimeoutMs, log))
   const {url} = await webAddress(ctx)
-  return {url, image, plan, firstDeploy, steps: steps.timings}
+  // CPU since the process started: start-up included, the children and the waits not.
+  const cpu = process.cpuUsage()
+  return {
+    project: deployment.project,
+    url,
+    image: image!,
+    plan,
+    firstDeploy,
+    steps: steps.timings,
+    timing: {
+      totalSeconds: (Date.now() - wallStart) / 1000,
+      childProcessSeconds: childProcessMs() / 1000,
+      cliCpuSeconds: Math.round(((cpu.user + cpu.system) / 1e6) * 100) / 100,
+    },
+  }
 }

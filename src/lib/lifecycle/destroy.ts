@@ -3,8 +3,10 @@
 // recovery window: the result says which and how to purge them.
 import {BatchDeleteImageCommand, ECRClient, ListImagesCommand} from '@aws-sdk/client-ecr'
 import {DeleteObjectsCommand, ListObjectVersionsCommand, S3Client} from '@aws-sdk/client-s3'
+import {DescribeSecretCommand, SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 
 import {type AwsContext, s3Config} from '../aws/context.js'
+import {type Settings} from '../config/resolver.js'
 import {Terraform} from '../terraform/terraform.js'
 import {type StepTiming, Steps} from './steps.js'
 
@@ -57,15 +59,45 @@ async function emptyBucket(ctx: AwsContext): Promise<number> {
   }
 }
 
-export async function destroy(ctx: AwsContext, interactive: boolean): Promise<DestroyResult> {
-  const steps = new Steps(interactive)
-  const deletedImages = await steps.run('empty the ECR repository', () => emptyRepository(ctx))
-  const deletedObjects = await steps.run('empty the bucket', () => emptyBucket(ctx))
-  await steps.run('terraform destroy', (log) => new Terraform(ctx.settings, log).destroy())
-  const secretsInRecovery = Object.values(ctx.deployment.secrets)
-  const region = ctx.region ? ` --region ${ctx.region}` : ''
+/** The secrets Secrets Manager still holds, scheduled for deletion (a recovery window of 0 deletes at once). */
+async function inRecovery(ctx: AwsContext, arns: string[]): Promise<string[]> {
+  const sm = new SecretsManagerClient(ctx.clientConfig)
+  const kept = await Promise.all(
+    arns.map(async (arn) => {
+      try {
+        const d = await sm.send(new DescribeSecretCommand({SecretId: arn}))
+        return d.DeletedDate ? arn : undefined
+      } catch {
+        return undefined
+      }
+    }),
+  )
+  return kept.filter((a): a is string => Boolean(a))
+}
+
+/**
+ * Empties the repository and the bucket (when the outputs name them), then destroys.
+ * Without a readable `airflow_ecs` output (a deploy that stopped early) it goes straight to
+ * terraform destroy, which handles whatever the state holds.
+ */
+export async function destroy(ctx: AwsContext | undefined, settings: Settings, fancy: boolean): Promise<DestroyResult> {
+  const steps = new Steps(fancy)
+  let deletedImages = 0
+  let deletedObjects = 0
+  if (ctx) {
+    ;[deletedImages, deletedObjects] = await steps.parallel<number>([
+      {title: 'empty the ECR repository', work: () => emptyRepository(ctx)},
+      {title: 'empty the bucket', work: () => emptyBucket(ctx)},
+    ])
+  } else {
+    steps.skip('empty the ECR repository and the bucket', 'the deployment has no airflow_ecs output yet')
+  }
+  await steps.run('terraform init', (log) => new Terraform(settings, log).init())
+  await steps.run('terraform destroy', (log) => new Terraform(settings, log).destroy())
+  const secretsInRecovery = ctx ? await inRecovery(ctx, Object.values(ctx.deployment.secrets)) : []
+  const region = ctx?.region ? ` --region ${ctx.region}` : ''
   return {
-    project: ctx.deployment.project,
+    project: ctx?.deployment.project ?? settings.project,
     deletedImages,
     deletedObjects,
     secretsInRecovery,

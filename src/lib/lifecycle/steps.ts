@@ -1,5 +1,6 @@
 // Progress of a multi-step command: a listr2 task list on a terminal, plain timestamped
-// lines otherwise. Every step is timed; a failing step is named in the error.
+// lines on stderr otherwise (CI logs, --json). Every step is timed; a failing step is
+// named in the error, with the fix from the error mapper.
 import {CliError, mapError} from '../errors.js'
 import {paint} from '../ui/output.js'
 
@@ -12,48 +13,92 @@ export interface StepTiming {
 
 export type StepLog = (line: string) => void
 
+export interface ParallelStep<T> {
+  title: string
+  work: (log: StepLog) => Promise<T>
+}
+
+const stamp = (): string => new Date().toISOString().slice(11, 19)
+const seconds = (started: number): number => Math.round((Date.now() - started) / 100) / 10
+
+function named(title: string, error: unknown): CliError {
+  const mapped = mapError(error)
+  if (mapped.message.startsWith(`${title}:`) || mapped.message.startsWith(title)) return mapped
+  return new CliError(`${title}: ${mapped.message}`, {code: mapped.code, hint: mapped.hint, exitCode: mapped.exitCode, cause: error})
+}
+
 export class Steps {
   readonly timings: StepTiming[] = []
 
+  /** fancy: a listr2 task list (stdout is a terminal, no --json); otherwise plain lines on stderr. */
   constructor(private readonly fancy: boolean) {}
-
-  private stamp(): string {
-    return new Date().toISOString().slice(11, 19)
-  }
 
   skip(title: string, why: string): void {
     this.timings.push({step: title, seconds: 0, status: 'skipped', note: why})
-    process.stderr.write(this.fancy ? `${paint('dim', `↓ ${title} (${why})`, process.stderr)}\n` : `[${this.stamp()}] skip  ${title}: ${why}\n`)
+    if (this.fancy) process.stdout.write(`${paint('dim', `↓ ${title} [skipped: ${why}]`)}\n`)
+    else process.stderr.write(`[${stamp()}] skip  ${title}: ${why}\n`)
+  }
+
+  /** Notes a finished step's extra detail in the timing table (e.g. "+12 ~3 -0"). */
+  annotate(title: string, note: string): void {
+    const t = this.timings.findLast((x) => x.step === title)
+    if (t) t.note = note
   }
 
   async run<T>(title: string, work: (log: StepLog) => Promise<T>): Promise<T> {
+    const [result] = await this.parallel([{title, work}])
+    return result as T
+  }
+
+  /** Runs the steps at the same time; the first failure fails the lot (the others are awaited). */
+  async parallel<T>(steps: Array<ParallelStep<T>>): Promise<T[]> {
+    const results: T[] = []
+    const errors: CliError[] = []
     const started = Date.now()
-    const finish = (status: StepTiming['status'], note?: string) =>
-      this.timings.push({step: title, seconds: (Date.now() - started) / 1000, status, note})
-    try {
-      let result: T
-      if (this.fancy) {
-        const {Listr} = await import('listr2')
-        let value: T | undefined
-        await new Listr([{title, task: async (_ctx, task) => {
-          value = await work((line) => {
-            if (line.trim()) task.output = line
-          })
-        }, rendererOptions: {outputBar: 3, persistentOutput: false}}], {renderer: 'default', exitOnError: true, rendererOptions: {collapseErrors: false}}).run()
-        result = value as T
-      } else {
-        process.stderr.write(`[${this.stamp()}] start ${title}\n`)
-        result = await work((line) => {
-          if (line.trim()) process.stderr.write(`[${this.stamp()}]   ${line}\n`)
-        })
-        process.stderr.write(`[${this.stamp()}] done  ${title} (${((Date.now() - started) / 1000).toFixed(1)}s)\n`)
+    const timing: StepTiming[] = steps.map((s) => ({step: s.title, seconds: 0, status: 'done'}))
+    const wrap = async (i: number, log: StepLog): Promise<void> => {
+      try {
+        results[i] = await steps[i].work(log)
+      } catch (error) {
+        timing[i].status = 'failed'
+        errors[i] = named(steps[i].title, error)
+        throw errors[i]
+      } finally {
+        timing[i].seconds = seconds(started)
       }
-      finish('done')
-      return result
-    } catch (error) {
-      finish('failed')
-      const mapped = mapError(error)
-      throw new CliError(`${title}: ${mapped.message}`, {code: mapped.code, hint: mapped.hint, exitCode: mapped.exitCode, cause: error})
     }
+    if (this.fancy) {
+      const {Listr} = await import('listr2')
+      await new Listr(
+        steps.map((s, i) => ({
+          title: s.title,
+          task: (_ctx: unknown, task: {output?: string}) =>
+            wrap(i, (line) => {
+              if (line.trim()) task.output = line
+            }),
+          rendererOptions: {outputBar: 1, persistentOutput: false},
+        })),
+        {concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: {collapseErrors: false}},
+      )
+        .run()
+        .catch(() => undefined)
+    } else {
+      const prefix = (title: string) => (steps.length > 1 ? `[${title}] ` : '')
+      await Promise.allSettled(
+        steps.map((s, i) => {
+          process.stderr.write(`[${stamp()}] start ${s.title}\n`)
+          return wrap(i, (line) => {
+            if (line.trim()) process.stderr.write(`[${stamp()}]   ${prefix(s.title)}${line}\n`)
+          }).then(
+            () => process.stderr.write(`[${stamp()}] done  ${s.title} (${timing[i].seconds.toFixed(1)}s)\n`),
+            () => process.stderr.write(`[${stamp()}] FAIL  ${s.title} (${timing[i].seconds.toFixed(1)}s)\n`),
+          )
+        }),
+      )
+    }
+    this.timings.push(...timing)
+    const first = errors.find(Boolean)
+    if (first) throw first
+    return results
   }
 }

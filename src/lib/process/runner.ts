@@ -1,19 +1,28 @@
 // The one process runner (terraform, docker, git): output streamed line by line to the
-// caller, Ctrl-C forwarded so nothing is left half-running, failures mapped to one line.
+// caller, Ctrl-C forwarded exactly once so nothing is left half-running, a failure handed
+// to the error mapper (src/lib/errors.ts, `ProcessFailed`) for its one line and fix.
+//
+// Children run in their own process group: a Ctrl-C at the terminal reaches only us, and
+// we pass one SIGINT on. (Two SIGINTs make terraform quit at once, leaving its state lock
+// behind; a second Ctrl-C from the user is still passed on, as they asked for it.)
 import {execa} from 'execa'
 
-import {CliError, mapError} from '../errors.js'
+import {mapError} from '../errors.js'
 
 export interface RunOptions {
   cwd?: string
   env?: NodeJS.ProcessEnv
   /** Written to the process's stdin (e.g. a password for `docker login --password-stdin`); never logged. */
   input?: string
-  /** Each line of stdout and stderr as it comes. */
+  /** Each line of stdout and stderr as it comes (after `redact`). */
   onLine?: (line: string) => void
+  /** Rewrites a line before anyone sees it (e.g. hides a value terraform prints). */
+  redact?: (line: string) => string
   /** What to call the step in an error message. */
   step?: string
   hint?: string
+  /** Extra rules for a failure: the output → a better message and fix (e.g. "daemon down"). */
+  explain?: (output: string) => {message: string; hint: string; code?: 'MISSING_TOOL' | 'PROCESS_FAILED'} | undefined
 }
 
 export interface RunResult {
@@ -22,54 +31,103 @@ export interface RunResult {
   exitCode: number
 }
 
-/** Runs a program to completion; a non-zero exit is a CliError naming the step and its last output line. */
+/** Time spent waiting for child processes (union of intervals), for the deploy timing report. */
+let active = 0
+let since = 0
+let childMs = 0
+export function childProcessMs(): number {
+  return childMs + (active > 0 ? Date.now() - since : 0)
+}
+
+function enter(): void {
+  if (active++ === 0) since = Date.now()
+}
+
+function leave(): void {
+  if (--active === 0) childMs += Date.now() - since
+}
+
+/** The last meaningful line of an output (terraform's box-drawing borders dropped). */
+export function lastLine(output: string): string | undefined {
+  return output
+    .split('\n')
+    .map((l) => l.replace(/^[│╷╵]\s*/, '').trim())
+    .filter((l) => l && !/^[│╷╵─]+$/.test(l))
+    .slice(-1)[0]
+}
+
+/** Runs a program to completion; a non-zero exit becomes the mapper's PROCESS_FAILED error. */
 export async function run(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const redact = options.redact ?? ((line: string) => line)
+  enter()
   const child = execa(command, args, {
     cwd: options.cwd,
     env: options.env,
     extendEnv: options.env === undefined,
     input: options.input,
+    stdin: options.input === undefined ? 'ignore' : undefined,
     reject: false,
     all: true,
-    forceKillAfterDelay: 10_000,
-    // Ctrl-C reaches the child as SIGINT too (same process group); we wait for it to finish cleanly.
-    cleanup: true,
+    detached: true,
+    forceKillAfterDelay: 30_000,
   })
-  const onInterrupt = (): void => {
-    child.kill('SIGINT')
+  let interrupted = false
+  const forward = (signal: NodeJS.Signals) => () => {
+    interrupted = true
+    child.kill(signal)
   }
-  process.on('SIGINT', onInterrupt)
+  const onInt = forward('SIGINT')
+  const onTerm = forward('SIGTERM')
+  // If we die anyway, the child goes too (it is in its own group, so it would not otherwise).
+  let done = false
+  const onExit = (): void => {
+    if (!done) child.kill('SIGTERM')
+  }
+  process.on('SIGINT', onInt)
+  process.on('SIGTERM', onTerm)
+  process.on('exit', onExit)
   if (options.onLine && child.all) {
     let buffer = ''
     child.all.on('data', (chunk: Buffer) => {
       buffer += chunk.toString()
       const lines = buffer.split('\n')
       buffer = lines.pop() ?? ''
-      for (const line of lines) options.onLine!(line)
+      for (const line of lines) options.onLine!(redact(line))
     })
     child.all.on('end', () => {
-      if (buffer) options.onLine!(buffer)
+      if (buffer) options.onLine!(redact(buffer))
     })
   }
   try {
     const result = await child
-    if (result.failed && (result as {code?: string}).code === 'ENOENT') throw mapError(Object.assign(new Error(String(result.message)), {code: 'ENOENT', syscall: `spawn ${command}`, path: command}))
-    const exitCode = result.exitCode ?? 1
-    if (exitCode !== 0) {
-      const last = String(result.stderr || result.stdout || '')
-        .trim()
-        .split('\n')
-        .map((l) => l.trim())
-        .filter((l) => l && !/^[│╵╷]+$/.test(l))
-        .slice(-1)[0]
-      throw new CliError(`${options.step ?? command} failed (exit ${exitCode})${last ? `: ${last.replace(/^│\s*/, '')}` : ''}.`, {
-        code: 'PROCESS_FAILED',
-        hint: options.hint ?? `Run with DEBUG=1 to see its full output.`,
-        cause: Object.assign(new Error(String(result.all ?? '')), {exitCode}),
-      })
+    const code = (result as {code?: string}).code
+    if (result.failed && code === 'ENOENT') {
+      throw mapError(Object.assign(new Error(String(result.message)), {code: 'ENOENT', syscall: `spawn ${command}`, path: command}))
+    }
+    const exitCode = result.exitCode ?? (result.signal ? 128 : 1)
+    if (exitCode !== 0 || interrupted) {
+      const output = String(result.all ?? `${result.stderr ?? ''}\n${result.stdout ?? ''}`)
+      const redacted = output.split('\n').map(redact).join('\n')
+      const explained = interrupted ? undefined : options.explain?.(redacted)
+      throw mapError(
+        Object.assign(new Error(redacted), {
+          name: 'ProcessFailed',
+          step: options.step ?? command,
+          exitCode,
+          signal: result.signal,
+          interrupted,
+          lastLine: explained?.message ?? lastLine(redacted),
+          hint: explained?.hint ?? options.hint,
+          toolCode: explained?.code,
+        }),
+      )
     }
     return {stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), exitCode}
   } finally {
-    process.removeListener('SIGINT', onInterrupt)
+    done = true
+    leave()
+    process.removeListener('SIGINT', onInt)
+    process.removeListener('SIGTERM', onTerm)
+    process.removeListener('exit', onExit)
   }
 }

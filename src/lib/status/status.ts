@@ -1,7 +1,7 @@
 // `status`: one screen about the deployment — services and their rollout, recent task
 // failures, load balancer target health, scheduled scaling, worker autoscaling.
 import {ApplicationAutoScalingClient, DescribeScalableTargetsCommand} from '@aws-sdk/client-application-auto-scaling'
-import {DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand} from '@aws-sdk/client-ecs'
+import {DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, type ListTasksCommandInput} from '@aws-sdk/client-ecs'
 import {DescribeListenersCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client} from '@aws-sdk/client-elastic-load-balancing-v2'
 
 import {type AwsContext} from '../aws/context.js'
@@ -36,18 +36,28 @@ export interface Status {
   workerAutoscaling: {metric: string; min?: number; max?: number; current?: number}
 }
 
+/** Stopped tasks that failed: a non-zero exit, or stopped for a reason other than scaling or a rollout. */
 async function failedTasks(ecs: ECSClient, ctx: AwsContext): Promise<FailedTask[]> {
   const cluster = ctx.deployment.cluster.name
+  const sources: Array<{component: string; container: string; list: ListTasksCommandInput}> = [
+    ...SERVICE_COMPONENTS.map((component) => {
+      const {service, container} = ctx.deployment.components[component]
+      return {component: component as string, container, list: {cluster, serviceName: service, desiredStatus: 'STOPPED' as const, maxResults: 10}}
+    }),
+    // One-off tasks this CLI started (db migrate, users create, `task ...`).
+    {component: 'standalone', container: ctx.deployment.standalone.container, list: {cluster, startedBy: 'airflow-ecs', desiredStatus: 'STOPPED' as const, maxResults: 10}},
+  ]
+  const lists = await Promise.all(sources.map(async (src) => ({src, arns: (await ecs.send(new ListTasksCommand(src.list))).taskArns ?? []})))
   const out: FailedTask[] = []
-  for (const component of SERVICE_COMPONENTS) {
-    const {service, container} = ctx.deployment.components[component]
-    const arns = (await ecs.send(new ListTasksCommand({cluster, serviceName: service, desiredStatus: 'STOPPED', maxResults: 10}))).taskArns ?? []
+  for (const {src, arns} of lists) {
     if (arns.length === 0) continue
     for (const t of (await ecs.send(new DescribeTasksCommand({cluster, tasks: arns}))).tasks ?? []) {
-      const c = t.containers?.find((x) => x.name === container)
-      const failed = (c?.exitCode !== undefined && c.exitCode !== 0) || (t.stoppedReason && !/Scaling activity|deployment/i.test(t.stoppedReason))
+      const c = t.containers?.find((x) => x.name === src.container)
+      const exitCode = c?.exitCode ?? undefined
+      const normalStop = /Scaling activity|deployment|Essential container in task exited|Task stopped by user|airflow-ecs/i.test(t.stoppedReason ?? '')
+      const failed = (exitCode !== undefined && exitCode !== 0) || (exitCode === undefined && !normalStop)
       if (!failed) continue
-      out.push({component, taskId: t.taskArn!.split('/').pop()!, stoppedAt: t.stoppedAt?.toISOString(), stoppedReason: t.stoppedReason, exitCode: c?.exitCode})
+      out.push({component: src.component, taskId: t.taskArn!.split('/').pop()!, stoppedAt: t.stoppedAt?.toISOString(), stoppedReason: t.stoppedReason || c?.reason, exitCode})
     }
   }
   return out.sort((a, b) => (b.stoppedAt ?? '').localeCompare(a.stoppedAt ?? '')).slice(0, 5)

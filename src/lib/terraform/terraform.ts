@@ -1,14 +1,32 @@
-// Terraform, driven for `deploy` and `destroy`: settings go in through a generated
-// airflow-ecs.auto.tfvars.json (no secrets), every run through the process runner.
+// Terraform, driven for `deploy` and `destroy`. Settings go in through a generated
+// infra-terraform/airflow-ecs.auto.tfvars.json (non-secret values only; Terraform loads
+// *.auto.tfvars.json by itself, so a plain `terraform plan` by hand sees the same inputs).
+// Every run goes through the process runner, with terraform's output streamed and the
+// values it should not print hidden.
 import {existsSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {type Settings, terraformChildEnv} from '../config/resolver.js'
 import {CliError} from '../errors.js'
-import {run} from '../process/runner.js'
+import {type RunOptions, run} from '../process/runner.js'
 
 export const TFVARS_FILE = 'airflow-ecs.auto.tfvars.json'
-export const ECR_TARGETS = ['aws_ecr_repository.airflow', 'aws_ecr_lifecycle_policy.airflow']
+/** The ECR repository is created first, on its own, so the image can be pushed before the rest exists. */
+export const ECR_REPOSITORY = 'aws_ecr_repository.airflow'
+export const ECR_TARGETS = [ECR_REPOSITORY, 'aws_ecr_lifecycle_policy.airflow']
+
+/**
+ * Resource types that run or scale the image: they wait for the push. Everything else (network,
+ * database, load balancer, queues, secrets, roles, task definitions) is applied while the
+ * image builds. A task definition may name a tag that is not pushed yet; a service may not.
+ */
+const NEEDS_PUSHED_IMAGE = new Set([
+  'aws_ecs_service',
+  'aws_appautoscaling_target',
+  'aws_appautoscaling_policy',
+  'aws_appautoscaling_scheduled_action',
+  'aws_cloudwatch_metric_alarm',
+])
 
 export interface PlanSummary {
   add: number
@@ -16,8 +34,14 @@ export interface PlanSummary {
   destroy: number
 }
 
+export interface PlannedChange {
+  address: string
+  type: string
+  actions: string[]
+}
+
 export function requireTerraformDir(settings: Settings): void {
-  if (!existsSync(join(settings.terraformDir, 'versions.tf')) && !existsSync(join(settings.terraformDir, 'main.tf'))) {
+  if (!existsSync(settings.terraformDir) || !['versions.tf', 'main.tf', 'outputs.tf'].some((f) => existsSync(join(settings.terraformDir, f)))) {
     throw new CliError(`No Terraform configuration in ${settings.terraformDir}.`, {
       code: 'NO_DEPLOYMENT',
       hint: 'Run airflow-ecs from the project folder (the one with infra-terraform/), or set AIRFLOW_ECS_TERRAFORM_DIR.',
@@ -25,25 +49,60 @@ export function requireTerraformDir(settings: Settings): void {
   }
 }
 
-/** The non-secret settings from airflow-ecs.json, as Terraform variables. */
-export function writeTfvars(settings: Settings, image?: string): Record<string, unknown> {
+/**
+ * The non-secret settings of airflow-ecs.json as Terraform variables: project_name,
+ * allowed_cidrs, min_workers / max_workers, image, plus anything under "terraformVars"
+ * (e.g. {"certificate_arn": "...", "db_multi_az": true}).
+ */
+export function tfvars(settings: Settings, image?: string): Record<string, unknown> {
   const vars: Record<string, unknown> = {project_name: settings.project}
   if (settings.file.allowedCidrs) vars.allowed_cidrs = settings.file.allowedCidrs
   if (settings.file.workers?.min !== undefined) vars.min_workers = settings.file.workers.min
   if (settings.file.workers?.max !== undefined) vars.max_workers = settings.file.workers.max
   const extra = settings.file.terraformVars
-  if (extra && typeof extra === 'object') Object.assign(vars, extra)
+  if (extra && typeof extra === 'object' && !Array.isArray(extra)) Object.assign(vars, extra)
   if (image) vars.image = image
+  return vars
+}
+
+export function writeTfvars(settings: Settings, image?: string): Record<string, unknown> {
+  const vars = tfvars(settings, image)
   writeFileSync(join(settings.terraformDir, TFVARS_FILE), `${JSON.stringify(vars, null, 2)}\n`)
   return vars
 }
 
 /**
- * The AWS provider logs the random-password data source with the password as its id
- * ("Read complete after 1s [id=…]"): never pass that on.
+ * Hides what terraform would print that must not be seen: the AWS provider uses the
+ * generated password itself as the id of data.aws_secretsmanager_random_password, and
+ * terraform prints ids ("Read complete after 0s [id=...]").
  */
 export function redactTerraformLine(line: string): string {
-  return line.replace(/(random_password.*?\[id=)[^\]]*\]/g, '$1(redacted)]')
+  return line.replace(/((?:random_password|random_string).*?\[id=)[^\]]*\]/g, '$1(redacted)]')
+}
+
+/** Counts a plan's resource changes the way terraform's summary line does. */
+export function summarize(changes: PlannedChange[]): PlanSummary {
+  const summary = {add: 0, change: 0, destroy: 0}
+  for (const {actions} of changes) {
+    if (actions.includes('create')) summary.add++
+    if (actions.includes('delete')) summary.destroy++
+    if (actions.includes('update')) summary.change++
+  }
+  return summary
+}
+
+/** Resources of a plan that can be applied before the image is pushed (see NEEDS_PUSHED_IMAGE). */
+export function imageIndependentTargets(changes: PlannedChange[]): string[] {
+  return changes
+    .filter((c) => !NEEDS_PUSHED_IMAGE.has(c.type) && (c.actions.includes('create') || c.actions.includes('update')))
+    .map((c) => c.address.replace(/\[[^\]]*\]$/, ''))
+    .filter((a, i, all) => all.indexOf(a) === i)
+}
+
+interface StateResource {
+  address: string
+  type: string
+  values: Record<string, unknown>
 }
 
 export class Terraform {
@@ -52,46 +111,68 @@ export class Terraform {
     private readonly onLine?: (line: string) => void,
   ) {}
 
-  private run(args: string[], step: string, hint?: string) {
+  private run(args: string[], step: string, hint?: string, extra: Partial<RunOptions> = {}) {
     return run('terraform', [`-chdir=${this.settings.terraformDir}`, ...args], {
       env: terraformChildEnv(this.settings),
-      onLine: this.onLine ? (line) => this.onLine!(redactTerraformLine(line)) : undefined,
+      onLine: this.onLine,
+      redact: redactTerraformLine,
       step,
       hint,
+      ...extra,
     })
   }
 
   init() {
-    return this.run(['init', '-input=false', '-no-color'], 'terraform init', 'Check network access to the provider registry (or your mirror) and the backend configuration.')
+    return this.run(
+      ['init', '-input=false', '-no-color'],
+      'terraform init',
+      'Check access to the provider registry (or your mirror, TF_CLI_CONFIG_FILE) and the backend configuration.',
+    )
   }
 
-  async stateList(): Promise<string[]> {
-    if (!existsSync(join(this.settings.terraformDir, 'terraform.tfstate')) && !existsSync(join(this.settings.terraformDir, '.terraform', 'terraform.tfstate'))) return []
-    const result = await this.run(['state', 'list'], 'terraform state list').catch(() => ({stdout: ''}))
-    return result.stdout.split('\n').filter(Boolean)
-  }
-
-  applyTargets(targets: string[]) {
-    return this.run(['apply', '-auto-approve', '-input=false', '-no-color', ...targets.map((t) => `-target=${t}`)], 'terraform apply (ECR repository)')
-  }
-
-  /** Plans into a file; returns what it would do. */
-  async plan(planFile: string): Promise<PlanSummary> {
-    await this.run(['plan', '-input=false', '-no-color', `-out=${planFile}`], 'terraform plan', 'Fix what the plan reports, then run deploy again.')
-    const shown = await run('terraform', [`-chdir=${this.settings.terraformDir}`, 'show', '-json', planFile], {env: terraformChildEnv(this.settings), step: 'terraform show'})
-    const plan = JSON.parse(shown.stdout) as {resource_changes?: Array<{change: {actions: string[]}}>}
-    const summary = {add: 0, change: 0, destroy: 0}
-    for (const rc of plan.resource_changes ?? []) {
-      const actions = rc.change.actions
-      if (actions.includes('create')) summary.add++
-      if (actions.includes('delete')) summary.destroy++
-      if (actions.includes('update')) summary.change++
+  /** The resources in the state with their attribute values (empty when nothing is deployed). Not logged. */
+  async state(): Promise<StateResource[]> {
+    const shown = await this.run(['show', '-json', '-no-color'], 'terraform show', undefined, {onLine: undefined})
+    const parsed = JSON.parse(shown.stdout || '{}') as {values?: {root_module?: Module}}
+    const out: StateResource[] = []
+    interface Module {
+      resources?: Array<{address: string; type: string; mode: string; values?: Record<string, unknown>}>
+      child_modules?: Module[]
     }
-    return summary
+    const walk = (m?: Module): void => {
+      for (const r of m?.resources ?? []) if (r.mode === 'managed') out.push({address: r.address, type: r.type, values: r.values ?? {}})
+      for (const c of m?.child_modules ?? []) walk(c)
+    }
+    walk(parsed.values?.root_module)
+    return out
+  }
+
+  applyTargets(targets: string[], step: string) {
+    return this.run(
+      ['apply', '-auto-approve', '-input=false', '-no-color', ...targets.map((t) => `-target=${t}`)],
+      step,
+      'Fix what Terraform reports, then run deploy again: it continues from where it stopped.',
+    )
+  }
+
+  /** Plans into a file; returns the summary and each change. */
+  async plan(planFile: string): Promise<{summary: PlanSummary; changes: PlannedChange[]}> {
+    await this.run(['plan', '-input=false', '-no-color', `-out=${planFile}`], 'terraform plan', 'Fix what the plan reports, then run deploy again.')
+    const shown = await this.run(['show', '-json', planFile], 'terraform show', undefined, {onLine: undefined})
+    const plan = JSON.parse(shown.stdout) as {resource_changes?: Array<{address: string; type: string; mode?: string; change: {actions: string[]}}>}
+    const changes = (plan.resource_changes ?? [])
+      .filter((rc) => rc.mode !== 'data' && !(rc.change.actions.length === 1 && ['no-op', 'read'].includes(rc.change.actions[0])))
+      .map((rc) => ({address: rc.address, type: rc.type, actions: rc.change.actions}))
+    return {summary: summarize(changes), changes}
   }
 
   applyPlan(planFile: string) {
     return this.run(['apply', '-input=false', '-no-color', planFile], 'terraform apply', 'Fix what Terraform reports, then run deploy again: it continues from where it stopped.')
+  }
+
+  /** After a partial (targeted) apply the saved plan is stale: apply the same inputs again. */
+  apply() {
+    return this.run(['apply', '-auto-approve', '-input=false', '-no-color'], 'terraform apply', 'Fix what Terraform reports, then run deploy again: it continues from where it stopped.')
   }
 
   destroy() {
