@@ -36,7 +36,7 @@ export default class Init extends BaseCommand {
       platform: flags.platform ?? base.platform,
     }
     if (!flags.yes && stdinIsTTY() && stdoutIsTTY()) {
-      const {input, number} = await import('@inquirer/prompts')
+      const {input, number, select} = await import('@inquirer/prompts')
       const valid = (check: (v: string) => unknown) => (value: string) => {
         try {
           check(value)
@@ -57,6 +57,16 @@ export default class Init extends BaseCommand {
       }
       if (flags['min-workers'] === undefined) answers.minWorkers = (await number({message: 'Fewest workers', default: answers.minWorkers, min: 0})) ?? answers.minWorkers
       if (flags['max-workers'] === undefined) answers.maxWorkers = (await number({message: 'Most workers', default: answers.maxWorkers, min: 1, max: 50})) ?? answers.maxWorkers
+      if (!flags.platform) {
+        answers.platform = await select<string>({
+          message: 'Image platform (Fargate runs both; arm64 is about 20% cheaper)',
+          default: answers.platform,
+          choices: [
+            {name: 'linux/amd64', value: 'linux/amd64'},
+            {name: 'linux/arm64', value: 'linux/arm64'},
+          ],
+        })
+      }
     }
     const result = init.writeProjectFile(root, answers)
     this.log(`${result.created ? 'Wrote' : 'Updated'} ${result.path}`)

@@ -144,6 +144,7 @@ describe('init', () => {
       ['Who may open the web UI', '198.51.100.0/24\r'],
       ['Fewest workers', '\r'],
       ['Most workers', '\u0015' + '4\r'],
+      ['Image platform', '\u001b[B\r'],
     ]
     const r = spawnSync('python3', [join(repoRoot, 'test/harness/pty_run.py'), JSON.stringify(script), '--', process.execPath, join(repoRoot, 'bin/run.js'), 'init'], {
       env: {...process.env, PATH: testPath(), AIRFLOW_ECS_PROJECT_DIR: dir, AWS_REGION: 'us-west-2', NO_COLOR: '1'},
@@ -152,7 +153,22 @@ describe('init', () => {
     })
     assert.equal(r.status, 0, r.stdout)
     const file = JSON.parse(readFileSync(join(dir, 'airflow-ecs.json'), 'utf8'))
-    assert.deepEqual(file, {name: 'analytics', region: 'us-west-2', allowedCidrs: ['198.51.100.0/24'], workers: {min: 0, max: 4}, platform: 'linux/amd64'})
+    assert.deepEqual(file, {name: 'analytics', region: 'us-west-2', allowedCidrs: ['198.51.100.0/24'], workers: {min: 0, max: 4}, platform: 'linux/arm64'})
+  })
+})
+
+describe('deploy fails early, naming the step and the fix', () => {
+  it('refuses a malformed --image before anything runs', async () => {
+    const r = await runCli(['deploy', '--yes', '--image', 'not an image'], {env: fx.env})
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /Invalid image reference/)
+  })
+
+  it('stops at preflight when terraform is missing', async () => {
+    const r = await runCli(['deploy', '--yes', '--image', 'registry.example.com/airflow:1'], {env: {...fx.env, PATH: process.execPath.replace(/\/node$/, '')}})
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /start preflight[\s\S]*fail terraform: not found/)
+    assert.match(r.stderr, /Error: preflight: terraform: not found\.\n→ Install Terraform >= 1\.6/)
   })
 })
 

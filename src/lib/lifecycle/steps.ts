@@ -21,6 +21,29 @@ export interface ParallelStep<T> {
 const stamp = (): string => new Date().toISOString().slice(11, 19)
 const seconds = (started: number): number => Math.round((Date.now() - started) / 100) / 10
 
+/** At most ten redraws a second however fast a tool prints; the last line always shows. */
+function throttled(show: (line: string) => void, everyMs = 100): StepLog {
+  let last = 0
+  let pending: string | undefined
+  let timer: NodeJS.Timeout | undefined
+  return (line) => {
+    if (!line.trim()) return
+    const now = Date.now()
+    if (now - last >= everyMs) {
+      last = now
+      show(line)
+      return
+    }
+    pending = line
+    timer ??= setTimeout(() => {
+      timer = undefined
+      last = Date.now()
+      if (pending !== undefined) show(pending)
+      pending = undefined
+    }, everyMs)
+  }
+}
+
 function named(title: string, error: unknown): CliError {
   const mapped = mapError(error)
   if (mapped.message.startsWith(`${title}:`) || mapped.message.startsWith(title)) return mapped
@@ -72,10 +95,7 @@ export class Steps {
       await new Listr(
         steps.map((s, i) => ({
           title: s.title,
-          task: (_ctx: unknown, task: {output?: string}) =>
-            wrap(i, (line) => {
-              if (line.trim()) task.output = line
-            }),
+          task: (_ctx: unknown, task: {output?: string}) => wrap(i, throttled((line) => (task.output = line))),
           rendererOptions: {outputBar: 1, persistentOutput: false},
         })),
         {concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: {collapseErrors: false}},
