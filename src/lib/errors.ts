@@ -117,6 +117,10 @@ export function mapError(error: unknown): CliError {
   const name = e.name ?? e.Code ?? ''
   const message = (e.message ?? String(error)).trim()
 
+  if (name === 'ExitPromptError' || name === 'AbortPromptError') {
+    // @inquirer/prompts: Ctrl-C (or Ctrl-D) at a question.
+    return new CliError('Cancelled at the prompt; nothing more was done.', {cause: error, code: 'CANCELLED', exitCode: EXIT.interrupted})
+  }
   if (name === 'ProcessFailed') {
     // From src/lib/process/runner.ts: terraform, docker or git exited non-zero or was interrupted.
     const p = error as {step?: string; exitCode?: number; interrupted?: boolean; lastLine?: string; hint?: string; toolCode?: ErrorCode}

@@ -15,7 +15,7 @@ import {DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client} from '@aws-s
 import {DescribeDBInstancesCommand, RDSClient} from '@aws-sdk/client-rds'
 import {GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 
-import {type CliResult, parseJson, runCli} from '../harness/cli.ts'
+import {type CliResult, parseJson, repoRoot, runCli, testPath} from '../harness/cli.ts'
 import {sdkConfig} from '../harness/fixture.ts'
 import {type Moto, startMoto} from '../harness/moto.ts'
 import {terraformEnv} from '../harness/terraform.ts'
@@ -31,6 +31,17 @@ async function cli(args: string[], extraEnv: Record<string, string> = {}, timeou
   const r = await runCli(args, {env: {...env, ...extraEnv}, timeoutMs})
   outputs.push({args: args.join(' '), text: r.stdout}, {args: args.join(' '), text: r.stderr})
   return r
+}
+
+/** Runs the CLI on a pseudo-terminal (answering prompts per script); its screen, ANSI codes removed. */
+function onTerminal(args: string[], script: Array<[string, string]> = [], timeoutS = 300): {code: number | null; screen: string} {
+  const r = spawnSync(
+    'python3',
+    [join(repoRoot, 'test/lifecycle/pty_drive.py'), String(timeoutS), JSON.stringify(script), '--', process.execPath, join(repoRoot, 'bin/run.js'), ...args],
+    {env: {...process.env, ...env, PATH: testPath(), AIRFLOW_ECS_POLL_INTERVAL_MS: '150', NO_COLOR: '1'}, encoding: 'utf8', timeout: (timeoutS + 30) * 1000},
+  )
+  // eslint-disable-next-line no-control-regex
+  return {code: r.status, screen: r.stdout.replace(/\u001B\[[0-9;?]*[A-Za-z]/g, '')}
 }
 
 const stepStatus = (out: any): Record<string, string> => Object.fromEntries(out.steps.map((s: any) => [s.step, s.status]))
@@ -118,6 +129,24 @@ describe('deploy, operate, destroy', {timeout: 900_000}, () => {
     const password = await cli(['admin-password'])
     assert.equal(password.code, 2)
     assert.match(password.stderr, /--reveal/)
+    // On a terminal it prints the password Secrets Manager generated (this output is not
+    // collected for the no-secret check at the end, on purpose).
+    const sm = new SecretsManagerClient(sdkConfig(moto))
+    const admin = ((await sm.send(new ListSecretsCommand({}))).SecretList ?? []).find((x) => x.Name?.startsWith('airflow/admin-password-'))
+    const value = (await sm.send(new GetSecretValueCommand({SecretId: admin!.ARN}))).SecretString!
+    const shown = onTerminal(['admin-password'])
+    assert.equal(shown.code, 0, shown.screen)
+    assert.ok(shown.screen.includes(value), 'admin-password shows the admin secret on a terminal')
+  })
+
+  it('on a terminal: a task list, no question when nothing changes, no password after the first deploy', () => {
+    const r = onTerminal(['deploy', '--image', IMAGE])
+    assert.equal(r.code, 0, r.screen.slice(-3000))
+    assert.match(r.screen, /✔ terraform plan/)
+    assert.match(r.screen, /↓ terraform apply \[skipped: no changes\]/)
+    assert.doesNotMatch(r.screen, /Apply\?/)
+    assert.match(r.screen, /Airflow is at http:\/\//)
+    assert.doesNotMatch(r.screen, /Sign in as/)
   })
 
   it('builds and pushes while Terraform applies what does not need the image', async () => {

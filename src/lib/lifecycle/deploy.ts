@@ -4,7 +4,7 @@
 //   need the pushed image → terraform apply → db migrate → admin user (first deploy)
 //   → services stable → URL.
 // Running it again continues from where it stopped: every step looks at what is there.
-import {mkdirSync} from 'node:fs'
+import {mkdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {type AwsContext, clientConfig} from '../aws/context.js'
@@ -127,26 +127,30 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
   const {summary: plan, changes} = await steps.run('terraform plan', (log) => tf(log).plan(planFile))
   steps.annotate('terraform plan', `+${plan.add} ~${plan.change} -${plan.destroy}`)
   const total = plan.add + plan.change + plan.destroy
-  if (total > 0 && !options.yes) {
-    if (!options.confirm || !(await options.confirm(plan))) {
-      throw new CliError('Deploy cancelled; nothing was applied.', {code: 'CANCELLED', hint: 'Run it again and answer yes, or pass --yes.'})
+  // A saved plan holds sensitive values in plain text: it does not outlive this run.
+  try {
+    if (total > 0 && !options.yes) {
+      if (!options.confirm || !(await options.confirm(plan))) {
+        throw new CliError('Deploy cancelled; nothing was applied.', {code: 'CANCELLED', hint: 'Run it again and answer yes, or pass --yes.'})
+      }
     }
-  }
-
-  if (build) {
-    // The image builds while Terraform creates what does not run it (network, database,
-    // load balancer, queues, secrets, roles); the services follow once it is pushed.
-    const targets = imageIndependentTargets(changes)
-    const b = build
-    await steps.parallel<unknown>([
-      {title: 'build and push', work: (log) => buildImage(b.ctx, {tag: b.tag, platform: options.platform, push: true, cwd: settings.projectRoot, onLine: log})},
-      ...(targets.length > 0 ? [{title: 'terraform apply (infrastructure)', work: (log: (l: string) => void) => tf(log).applyTargets(targets, 'terraform apply (infrastructure)')}] : []),
-    ])
-    await steps.run('terraform apply', (log) => tf(log).apply())
-  } else if (total > 0) {
-    await steps.run('terraform apply', (log) => tf(log).applyPlan(planFile))
-  } else {
-    steps.skip('terraform apply', 'no changes')
+    if (build) {
+      // The image builds while Terraform creates what does not run it (network, database,
+      // load balancer, queues, secrets, roles); the services follow once it is pushed.
+      const targets = imageIndependentTargets(changes)
+      const b = build
+      await steps.parallel<unknown>([
+        {title: 'build and push', work: (log) => buildImage(b.ctx, {tag: b.tag, platform: options.platform, push: true, cwd: settings.projectRoot, onLine: log})},
+        ...(targets.length > 0 ? [{title: 'terraform apply (infrastructure)', work: (log: (l: string) => void) => tf(log).applyTargets(targets, 'terraform apply (infrastructure)')}] : []),
+      ])
+      await steps.run('terraform apply', (log) => tf(log).apply())
+    } else if (total > 0) {
+      await steps.run('terraform apply', (log) => tf(log).applyPlan(planFile))
+    } else {
+      steps.skip('terraform apply', 'no changes')
+    }
+  } finally {
+    rmSync(planFile, {force: true})
   }
 
   const deployment = await loadDeployment(settings, {refresh: true})

@@ -91,14 +91,26 @@ export class Steps {
       }
     }
     if (this.fancy) {
-      const {Listr} = await import('listr2')
+      const {Listr, Spinner} = await import('listr2')
+      // Four frames a second rather than ten: a deploy spends many minutes waiting, and each
+      // redraw is the CLI's own time.
+      class CalmSpinner extends Spinner {
+        override start(cb?: () => void): void {
+          super.start(cb, 250)
+        }
+      }
       await new Listr(
         steps.map((s, i) => ({
           title: s.title,
           task: (_ctx: unknown, task: {output?: string}) => wrap(i, throttled((line) => (task.output = line))),
           rendererOptions: {outputBar: 1, persistentOutput: false},
         })),
-        {concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: {collapseErrors: false}},
+        {
+          concurrent: true,
+          exitOnError: false,
+          registerSignalListeners: false,
+          rendererOptions: {collapseErrors: false, formatOutput: 'truncate', spinner: new CalmSpinner()},
+        },
       )
         .run()
         .catch(() => undefined)
