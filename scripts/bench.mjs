@@ -77,3 +77,11 @@ for (const r of rows) {
   console.log(`| ${r.label} | ${r.a.toFixed(0)} | ${Number.isNaN(r.b) ? '-' : r.b.toFixed(0)} | ${Number.isNaN(r.ratio) ? '-' : r.ratio.toFixed(2)} | ${target} | ${r.ok ? 'yes' : 'NO'} |`)
 }
 if (rows.some((r) => !r.ok)) process.exitCode = 1
+
+// The per-step timing of a whole deploy to moto (about 3 minutes; BENCH_DEPLOY=0 skips it).
+if (process.env.BENCH_DEPLOY !== '0') {
+  const {benchDeploy, deployTable} = await import('./bench-deploy.mjs')
+  const d = await benchDeploy()
+  console.log(`\n${deployTable(d)}`)
+  if (!d.ok) process.exitCode = 1
+}
