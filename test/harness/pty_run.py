@@ -3,8 +3,9 @@ person sees on a terminal (prompts, pickers, colour).
 
 Usage: python3 pty_run.py SCRIPT_JSON -- COMMAND [ARGS...]
 SCRIPT_JSON is a list of [expect_regex, keys_to_send]; keys may use \\r (Enter) and
-\\u001b[B (arrow down). Prints everything the terminal showed; exits with the
-command's exit code (124 when an expected prompt never came, within 30 s).
+\\u001b[B (arrow down). Prints everything the terminal showed (a 120x40 terminal);
+exits with the command's exit code, or 124 when the whole run takes longer than
+PTY_RUN_TIMEOUT seconds (default 30; a deploy needs minutes).
 """
 
 import json
@@ -12,6 +13,7 @@ import os
 import pty
 import re
 import select
+import struct
 import sys
 import time
 
@@ -23,8 +25,15 @@ def main() -> int:
     pid, fd = pty.fork()
     if pid == 0:
         os.execvp(command[0], command)
+    try:
+        import fcntl
+        import termios
+
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    except OSError:
+        pass
     seen = b""
-    deadline = time.time() + 30
+    deadline = time.time() + float(os.environ.get("PTY_RUN_TIMEOUT", "30"))
     step = 0
     status = None
     while True:
@@ -44,13 +53,15 @@ def main() -> int:
             sys.stdout.buffer.write(chunk)
             sys.stdout.flush()
             seen += chunk
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done and not ready:
-            break
+        done, waited = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = waited
+            if not ready:
+                break
         if time.time() > deadline:
             os.kill(pid, 9)
             return 124
-    if status is None or not os.WIFEXITED(status):
+    if status is None:
         _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status)
 

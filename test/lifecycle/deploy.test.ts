@@ -37,8 +37,8 @@ async function cli(args: string[], extraEnv: Record<string, string> = {}, timeou
 function onTerminal(args: string[], script: Array<[string, string]> = [], timeoutS = 300): {code: number | null; screen: string} {
   const r = spawnSync(
     'python3',
-    [join(repoRoot, 'test/lifecycle/pty_drive.py'), String(timeoutS), JSON.stringify(script), '--', process.execPath, join(repoRoot, 'bin/run.js'), ...args],
-    {env: {...process.env, ...env, PATH: testPath(), AIRFLOW_ECS_POLL_INTERVAL_MS: '150', NO_COLOR: '1'}, encoding: 'utf8', timeout: (timeoutS + 30) * 1000},
+    [join(repoRoot, 'test/harness/pty_run.py'), JSON.stringify(script), '--', process.execPath, join(repoRoot, 'bin/run.js'), ...args],
+    {env: {...process.env, ...env, PATH: testPath(), AIRFLOW_ECS_POLL_INTERVAL_MS: '150', NO_COLOR: '1', PTY_RUN_TIMEOUT: String(timeoutS)}, encoding: 'utf8', timeout: (timeoutS + 30) * 1000},
   )
   // eslint-disable-next-line no-control-regex
   return {code: r.status, screen: r.stdout.replace(/\u001B\[[0-9;?]*[A-Za-z]/g, '')}
