@@ -53,8 +53,6 @@ export interface ComponentTarget {
   container: string
   logGroup: string
   logStreamPrefix: string
-  /** A task's stream name with "{task_id}" in it, when the outputs give one (FireLens names streams its own way). */
-  logStreamTemplate?: string
 }
 
 /** Where a component lives when nothing else says: the infra-terraform naming scheme. */
@@ -68,14 +66,11 @@ export function defaultTarget(project: string, name: ComponentName): ComponentTa
 }
 
 /** The CloudWatch stream of one task's container (awslogs convention, also used by our FireLens config). */
-export function logStreamName(target: Pick<ComponentTarget, 'container' | 'logStreamPrefix' | 'logStreamTemplate'>, taskId: string): string {
-  if (target.logStreamTemplate?.includes('{task_id}')) return target.logStreamTemplate.replace('{task_id}', taskId)
+export function logStreamName(target: Pick<ComponentTarget, 'container' | 'logStreamPrefix'>, taskId: string): string {
   return target.logStreamPrefix ? `${target.logStreamPrefix}/${target.container}/${taskId}` : taskId
 }
 
-/** The task id out of a stream name: "ecs/<container>/<id>" (awslogs) or "ecs/<container>-firelens-<id>" (FireLens). */
+/** The task id out of a stream name written by logStreamName. */
 export function taskIdFromStream(stream: string): string {
-  const last = stream.split('/').pop() ?? stream
-  const firelens = last.lastIndexOf('-firelens-')
-  return firelens === -1 ? last : last.slice(firelens + '-firelens-'.length)
+  return stream.split('/').pop() ?? stream
 }

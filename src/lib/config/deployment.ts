@@ -68,7 +68,6 @@ function target(raw: Json, fallback: ComponentTarget): ComponentTarget {
     container: str(raw.container) ?? fallback.container,
     logGroup: str(raw.log_group) ?? fallback.logGroup,
     logStreamPrefix: typeof raw.log_stream_prefix === 'string' ? raw.log_stream_prefix : fallback.logStreamPrefix,
-    logStreamTemplate: str(raw.log_stream_template),
   }
 }
 
