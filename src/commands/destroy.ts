@@ -14,7 +14,7 @@ The ECR repository and the bucket are emptied first so Terraform can delete them
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(Destroy)
-    const [{resolveSettings, loadDeployment, stateFingerprint}, {clientConfig}, {stdinIsTTY, stdoutIsTTY}, {CliError, invalid}] = await Promise.all([
+    const [{resolveSettings, loadDeployment, stateFingerprint}, {contextFor}, {stdinIsTTY, stdoutIsTTY}, {CliError, invalid}] = await Promise.all([
       import('../lib/config/resolver.js'),
       import('../lib/aws/context.js'),
       import('../lib/ui/output.js'),
@@ -34,8 +34,7 @@ The ECR repository and the bucket are emptied first so Terraform can delete them
       if (error.code === 'NO_DEPLOYMENT') return undefined
       throw error
     })
-    const region = settings.region ?? deployment?.region
-    const ctx = deployment ? {settings, deployment, region, clientConfig: clientConfig(settings, region)} : undefined
+    const ctx = deployment ? contextFor(settings, deployment) : undefined
     const project = deployment?.project ?? settings.project
     if (!flags.yes) {
       const {input} = await import('@inquirer/prompts')

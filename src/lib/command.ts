@@ -18,6 +18,12 @@ export abstract class BaseCommand extends Command {
     }),
   }
 
+  /** A line of streamed output (a task's log): stdout, or stderr with --json so stdout stays one JSON document. */
+  protected streamLine(text: string): void {
+    if (this.jsonEnabled()) process.stderr.write(`${text}\n`)
+    else this.log(text)
+  }
+
   /** A note for the user on stderr, also with --json (stdout stays machine-readable). */
   protected note(text: string): void {
     process.stderr.write(`${text}\n`)

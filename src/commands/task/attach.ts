@@ -19,11 +19,7 @@ export default class TaskAttach extends BaseCommand {
     ])
     const ctx = await awsContext(flags)
     const started = describeStarted(ctx, args.id)
-    const json = this.jsonEnabled()
-    const {report, exitCode} = await attach(ctx, this.config.bin, started, {
-      line: (text) => (json ? process.stderr.write(`${text}\n`) : this.log(text)),
-      note: (text) => this.note(text),
-    })
+    const {report, exitCode} = await attach(ctx, this.config.bin, started, {line: (text) => this.streamLine(text), note: (text) => this.note(text)})
     process.exitCode = exitCode
     return report
   }

@@ -60,11 +60,7 @@ The arguments are split as a shell would split them, so one quoted string works.
       this.note(`  follow it: ${r.follow}\n  its log:   ${this.config.bin} logs standalone --task ${started.taskId}`)
       return r
     }
-    const json = this.jsonEnabled()
-    const {report: r, exitCode} = await attach(ctx, this.config.bin, started, {
-      line: (text) => (json ? process.stderr.write(`${text}\n`) : this.log(text)),
-      note: (text) => this.note(text),
-    }, timeoutMs)
+    const {report: r, exitCode} = await attach(ctx, this.config.bin, started, {line: (text) => this.streamLine(text), note: (text) => this.note(text)}, timeoutMs)
     process.exitCode = exitCode
     return r
   }

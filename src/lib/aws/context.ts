@@ -28,12 +28,15 @@ export function clientConfig(settings: Pick<Settings, 'profile' | 'region'>, reg
   }
 }
 
-/** Settings plus deployment. The region falls back to the one the deployment was made in. */
+/** The context for a deployment already loaded. The region falls back to the one the deployment was made in. */
+export function contextFor(settings: Settings, deployment: Deployment, region = settings.region ?? deployment.region): AwsContext {
+  return {settings, deployment, region, clientConfig: clientConfig(settings, region)}
+}
+
+/** Settings plus deployment (from the cached Terraform outputs). */
 export async function awsContext(flags: GlobalFlags): Promise<AwsContext> {
   const settings = resolveSettings(flags)
-  const deployment = await loadDeployment(settings)
-  const region = settings.region ?? deployment.region
-  return {settings, deployment, region, clientConfig: clientConfig(settings, region)}
+  return contextFor(settings, await loadDeployment(settings))
 }
 
 /**

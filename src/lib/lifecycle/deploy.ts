@@ -7,7 +7,7 @@
 import {mkdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {type AwsContext, clientConfig} from '../aws/context.js'
+import {type AwsContext, contextFor} from '../aws/context.js'
 import {parseDeployment} from '../config/deployment.js'
 import {type Settings, loadDeployment} from '../config/resolver.js'
 import {buildImage, checkImageRef, gitTag, tagExists} from '../docker/build.js'
@@ -107,12 +107,8 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
     if (!repo?.repository_url || !repo.name) {
       throw new CliError('The ECR repository is not in the Terraform state.', {code: 'NO_DEPLOYMENT', hint: 'Run deploy again; if it persists, check `terraform state list`.'})
     }
-    const ctx: AwsContext = {
-      settings,
-      deployment: parseDeployment({project: settings.project, ecr: {repository_url: repo.repository_url, repository_name: repo.name}}, settings.project),
-      region,
-      clientConfig: clientConfig(settings, region),
-    }
+    const deployment = parseDeployment({project: settings.project, ecr: {repository_url: repo.repository_url, repository_name: repo.name}}, settings.project)
+    const ctx = contextFor(settings, deployment, region)
     const tag = options.tag ?? (await gitTag(settings.projectRoot))
     image = `${repo.repository_url}:${tag}`
     if (await tagExists(ctx, repo.name, tag)) steps.skip('build and push', `${tag} is already in ECR`)
@@ -155,7 +151,7 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
 
   const deployment = await loadDeployment(settings, {refresh: true})
   region ??= deployment.region
-  const ctx: AwsContext = {settings, deployment, region, clientConfig: clientConfig(settings, region)}
+  const ctx = contextFor(settings, deployment, region)
 
   await steps.run('db migrate', (log) => runTask(ctx, options.bin, ['db', 'migrate'], log, '`airflow db migrate`'))
   const firstDeploy = !(await adminCreated(ctx))
