@@ -39,36 +39,32 @@ resource "aws_secretsmanager_secret_version" "generated" {
   }
 }
 
-# Connection strings that embed the database password.
-resource "aws_secretsmanager_secret" "db_connection" {
-  name_prefix             = "${var.project_name}/db-connection-"
-  description             = "SQLAlchemy URL of the metadata database"
+# Connection strings that embed the database password: one database, two URL schemes.
+locals {
+  db_location = "${aws_db_instance.metadata.username}:${urlencode(local.db_password)}@${aws_db_instance.metadata.address}:${aws_db_instance.metadata.port}/${aws_db_instance.metadata.db_name}"
+  db_urls = {
+    db_connection         = { scheme = "postgresql+psycopg2", description = "SQLAlchemy URL of the metadata database" }
+    celery_result_backend = { scheme = "db+postgresql", description = "Celery result backend URL (the metadata database)" }
+  }
+}
+
+resource "aws_secretsmanager_secret" "db_url" {
+  for_each                = local.db_urls
+  name_prefix             = "${var.project_name}/${replace(each.key, "_", "-")}-"
+  description             = each.value.description
   recovery_window_in_days = var.secret_recovery_window_days
 }
 
-resource "aws_secretsmanager_secret_version" "db_connection" {
-  secret_id     = aws_secretsmanager_secret.db_connection.id
-  secret_string = "postgresql+psycopg2://${aws_db_instance.metadata.username}:${urlencode(local.db_password)}@${aws_db_instance.metadata.address}:${aws_db_instance.metadata.port}/${aws_db_instance.metadata.db_name}"
-}
-
-resource "aws_secretsmanager_secret" "celery_result_backend" {
-  name_prefix             = "${var.project_name}/celery-result-backend-"
-  description             = "Celery result backend URL (the metadata database)"
-  recovery_window_in_days = var.secret_recovery_window_days
-}
-
-resource "aws_secretsmanager_secret_version" "celery_result_backend" {
-  secret_id     = aws_secretsmanager_secret.celery_result_backend.id
-  secret_string = "db+postgresql://${aws_db_instance.metadata.username}:${urlencode(local.db_password)}@${aws_db_instance.metadata.address}:${aws_db_instance.metadata.port}/${aws_db_instance.metadata.db_name}"
+resource "aws_secretsmanager_secret_version" "db_url" {
+  for_each      = local.db_urls
+  secret_id     = aws_secretsmanager_secret.db_url[each.key].id
+  secret_string = "${each.value.scheme}://${local.db_location}"
 }
 
 locals {
   db_password = aws_secretsmanager_secret_version.generated["db_password"].secret_string
   secret_arns = merge(
     { for k, s in aws_secretsmanager_secret.generated : k => s.arn },
-    {
-      db_connection         = aws_secretsmanager_secret.db_connection.arn
-      celery_result_backend = aws_secretsmanager_secret.celery_result_backend.arn
-    },
+    { for k, s in aws_secretsmanager_secret.db_url : k => s.arn },
   )
 }
