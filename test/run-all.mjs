@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// `npm test`: every Node test file (unit, end-to-end against moto, Terraform on moto),
+// `npm test`: the tests' Python virtualenv (created once, cached), then every Node test file
+// (unit, end-to-end against moto, Terraform on moto, real Airflow on the local ECS agent),
 // then the Python tests. Fails when either fails, or when a runner finds no tests.
 import {spawnSync} from 'node:child_process'
 import {existsSync, readdirSync, statSync} from 'node:fs'
 import {join, relative} from 'node:path'
+
+import {ensureVenv} from './harness/pyenv.mjs'
 
 const root = new URL('..', import.meta.url).pathname
 const [major] = process.versions.node.split('.').map(Number)
@@ -24,6 +27,18 @@ function testFiles(dir) {
   })
 }
 
+// The tests' Python (moto, pytest, Airflow and the image's packages) before any test runs:
+// created once and cached; a missing Python, venv or package fails here in one line.
+let venv
+try {
+  venv = ensureVenv()
+} catch (error) {
+  console.error(`npm test: ${error.message}`)
+  process.exit(1)
+}
+process.env.AIRFLOW_ECS_TEST_VENV = venv
+console.log(`Python test environment: ${venv}`)
+
 const only = process.argv.slice(2)
 const files = only.length > 0 ? only : testFiles(join(root, 'test')).sort()
 if (files.length === 0) {
@@ -37,8 +52,8 @@ const node = spawnSync(process.execPath, ['--test', `--test-concurrency=${concur
 let python = {status: 0}
 if (only.length === 0) {
   console.log('\npytest: test/python')
-  python = spawnSync('python3', ['-m', 'pytest', '-q'], {cwd: root, stdio: 'inherit'})
-  if (python.error) console.error(`python3 is needed for the Python tests: ${python.error.message}`)
+  python = spawnSync(join(venv, 'bin', 'python'), ['-m', 'pytest', '-q'], {cwd: root, stdio: 'inherit'})
+  if (python.error) console.error(`the tests' virtualenv has no working python: ${python.error.message}`)
   if (python.status === 5) console.error('pytest collected no tests: that is a failure here.')
 }
 process.exit(node.status === 0 && python.status === 0 ? 0 : 1)

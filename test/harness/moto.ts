@@ -8,6 +8,8 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {testPython} from './pyenv.mjs'
+
 const here = dirname(fileURLToPath(import.meta.url))
 
 export interface Moto {
@@ -57,17 +59,26 @@ export function awsEnv(endpoint: string): Record<string, string> {
   }
 }
 
-export async function startMoto(): Promise<Moto> {
-  requireTool('python3', ['-c', 'import moto'], 'install moto 5.x into python3 (pip install "moto[server]")')
+export interface MotoOptions {
+  /** Extra environment for the moto process (e.g. AIRFLOW_ECS_LOCAL_AGENT). */
+  env?: Record<string, string>
+  /** How long stop() waits for moto (and the agent's processes) before SIGKILL. */
+  stopTimeoutMs?: number
+}
+
+export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
+  // moto comes from the tests' own virtualenv (test/requirements.txt), never the machine's.
+  const python = testPython()
+  requireTool(python, ['-c', 'import moto'], 'the tests\' virtualenv has no moto: delete it and run npm test again')
   const port = await freePort()
   const endpoint = `http://127.0.0.1:${port}`
   // moto logs every request. Its log goes to a file, not a pipe: a test that blocks its
   // event loop (spawnSync terraform) would stop draining a pipe and moto would hang on it.
   const logFile = join(mkdtempSync(join(tmpdir(), 'moto-')), 'moto.log')
   const log = openSync(logFile, 'w')
-  const child: ChildProcess = spawn('python3', [join(here, 'moto_server.py'), String(port)], {
+  const child: ChildProcess = spawn(python, [join(here, 'moto_server.py'), String(port)], {
     stdio: ['ignore', log, log],
-    env: {...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true'},
+    env: {...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true', ...options.env},
   })
   closeSync(log)
   const tail = (): string => readFileSync(logFile, 'utf8').slice(-4000)
@@ -98,7 +109,7 @@ export async function startMoto(): Promise<Moto> {
       if (child.exitCode !== null) return
       const exited = new Promise((r) => child.once('exit', r))
       child.kill('SIGTERM')
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))])
+      await Promise.race([exited, new Promise((r) => setTimeout(r, options.stopTimeoutMs ?? 3000))])
       if (child.exitCode === null) child.kill('SIGKILL')
     },
   }

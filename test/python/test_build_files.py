@@ -5,6 +5,7 @@ import ast
 import fnmatch
 import py_compile
 import re
+import sys
 from pathlib import Path
 
 import yaml
@@ -140,14 +141,60 @@ def test_containerfiles_copy_files_that_exist_and_the_context_keeps():
         assert excluded in patterns, excluded
 
 
-def test_both_images_pin_airflow_3_3_on_the_slim_base():
+def pins(path):
+    """name -> version of every `name==version` line (extras dropped), comments skipped."""
+    found = {}
+    for line in (ROOT / path).read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        m = re.match(r"^([A-Za-z0-9_.-]+)(?:\[[^]]*\])?==([^\s;]+)$", line)
+        if m:
+            found[m.group(1).lower().replace("_", "-")] = m.group(2)
+    return found
+
+
+def test_both_images_build_the_pinned_airflow_on_the_slim_base_and_the_tests_python():
+    airflow = pins("build/requirements.txt")["apache-airflow"]
+    tests_python = "%d.%d" % sys.version_info[:2]
     for path in CONTAINERFILES:
         text = path.read_text()
-        assert re.search(r"^ARG AIRFLOW_VERSION=3\.3\.\d+$", text, re.M), path
-        assert re.search(r"^ARG PYTHON_VERSION=3\.\d+$", text, re.M), path
+        assert re.search(rf"^ARG AIRFLOW_VERSION={re.escape(airflow)}$", text, re.M), f"{path}: AIRFLOW_VERSION must be {airflow}, the pin in build/requirements.txt"
+        assert re.search(rf"^ARG PYTHON_VERSION={re.escape(tests_python)}$", text, re.M), f"{path}: PYTHON_VERSION must be {tests_python}, the Python the tests run Airflow on"
         froms = [stage[0] for stage in stages(path)]
         assert froms and all(f.startswith("FROM apache/airflow:slim-${AIRFLOW_VERSION}-python${PYTHON_VERSION}") for f in froms), froms
-        assert "constraints-${AIRFLOW_VERSION}/constraints-${PYTHON_VERSION}.txt" in text
+        assert "--constraint /tmp/constraints.txt" in text and "raw.githubusercontent.com" not in text
+        assert "COPY build/requirements.txt build/constraints.txt /tmp/" in text or "COPY build/constraints.txt /tmp/constraints.txt" in text
+
+
+def test_one_pinned_set_for_the_image_and_the_tests():
+    requirements = pins("build/requirements.txt")
+    constraints = pins("build/constraints.txt")
+    # Every requirement is pinned, and the constraints agree with it.
+    names = [l.split("==")[0].strip() for l in (ROOT / "build/requirements.txt").read_text().splitlines() if l.strip() and not l.startswith("#")]
+    assert all(n.lower() in requirements for n in names), "every line of build/requirements.txt is name==version"
+    assert {n: constraints.get(n) for n in requirements} == requirements
+    for needed in ["apache-airflow", "apache-airflow-providers-amazon", "apache-airflow-providers-celery", "apache-airflow-providers-fab", "psycopg2-binary", "asyncpg", "pycurl"]:
+        assert needed in constraints, needed
+    # The tests install exactly that file, plus their own tools.
+    test_requirements = (ROOT / "test/requirements.txt").read_text()
+    assert "-r ../build/requirements.txt" in test_requirements
+
+
+def test_the_tests_run_on_exactly_the_pinned_packages():
+    """This pytest runs in the tests' virtualenv: what is installed is what the image gets."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    drift = {}
+    for name, pinned in pins("build/constraints.txt").items():
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            installed = None
+        if installed != pinned:
+            drift[name] = (pinned, installed)
+    assert drift == {}, f"pinned vs installed: {drift}"
+    import asyncpg  # noqa: F401 - the api-server's async engine
+    import psycopg2  # noqa: F401 - the metadata database driver
+    import pycurl  # noqa: F401 - kombu's SQS transport
 
 
 def test_prod_image_is_multi_stage_without_build_tools_and_runs_as_airflow():
@@ -164,8 +211,6 @@ def test_prod_image_is_multi_stage_without_build_tools_and_runs_as_airflow():
     assert "COPY --chown=airflow:root dags /opt/airflow/dags" in final
     assert "COPY --chown=airflow:root plugins /opt/airflow/plugins" in final
     assert any(l.startswith("RUN pip install") and "/opt/airflow/src" in l for l in final), "airflow_ecs is installed"
-    requirements = [l for l in (ROOT / "build/prod/requirements.txt").read_text().splitlines() if l and not l.startswith("#")]
-    assert requirements == ["apache-airflow-providers-amazon", "apache-airflow-providers-celery", "apache-airflow-providers-fab", "pycurl"]
 
 
 def test_pyproject_packages_airflow_ecs_and_runs_these_tests():

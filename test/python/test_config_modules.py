@@ -37,11 +37,22 @@ def test_extend_celery_config_keeps_airflows_settings_and_adds_the_queue():
     assert base["broker_transport_options"] == {"visibility_timeout": 86400, "max_retries": 3}, "input not modified"
 
 
-def test_modules_import_without_airflow():
-    assert celery_config.CELERY_CONFIG == {}
-    assert logging_config.LOGGING_CONFIG == {}
+def test_modules_build_on_the_installed_airflow():
+    """pytest runs in the tests' virtualenv: the real Airflow and Celery provider (conftest.py
+    sets the queue URL the infra sets on every container)."""
+    from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
+
+    config = celery_config.CELERY_CONFIG
+    assert config["broker_transport_options"]["predefined_queues"]["default"]["url"].endswith("/airflow-ecs-pytest")
+    assert {k: config[k] for k in DEFAULT_CELERY_CONFIG if k != "broker_transport_options"} == {
+        k: v for k, v in DEFAULT_CELERY_CONFIG.items() if k != "broker_transport_options"
+    }, "Airflow's own Celery settings are kept"
+    console = logging_config.LOGGING_CONFIG["handlers"]["console"]
+    named = console["class"].endswith("RedirectStdHandler")
+    assert console["stream"] == ("sys.stdout" if named else "ext://sys.stdout"), console
+    assert "console" in logging_config.LOGGING_CONFIG["root"]["handlers"]
     # Airflow 3 imports these two from the logging config's module; they must exist.
-    assert logging_config.REMOTE_TASK_LOG is None and logging_config.DEFAULT_REMOTE_CONN_ID is None
+    assert hasattr(logging_config, "REMOTE_TASK_LOG") and hasattr(logging_config, "DEFAULT_REMOTE_CONN_ID")
 
 
 def test_stdout_logging_keeps_other_handlers():
@@ -199,10 +210,12 @@ def test_reconcile_repairs_a_lost_task_and_renews_while_busy():
         server.shutdown()
 
 
-def test_connect_is_off_without_configuration_and_works_without_celery():
+def test_connect_is_off_without_configuration_and_a_bad_setting_never_breaks_the_worker(monkeypatch):
     assert worker_protection.connect({}) is None
+    monkeypatch.setattr(worker_protection, "_connected", None)
     protection = worker_protection.connect({"ECS_AGENT_URI": "http://127.0.0.1:9", "AIRFLOW_ECS_TASK_PROTECTION": "true"})
     assert isinstance(protection, worker_protection.Protection)
+    monkeypatch.setattr(worker_protection, "_connected", None)
     bad = {"ECS_AGENT_URI": "http://127.0.0.1:9", "AIRFLOW_ECS_TASK_PROTECTION": "true", "AIRFLOW_ECS_TASK_PROTECTION_MINUTES": "9999"}
     assert worker_protection.connect(bad) is None, "a bad setting turns protection off instead of breaking the worker"
     with pytest.raises(ValueError, match="2880"):
