@@ -1,6 +1,6 @@
 # The metrics publisher: counts running + queued task instances in the metadata DB and
 # publishes DesiredWorkers = ceil((running + queued) / tasks_per_worker), clamped to
-# min_workers..max_workers, every 60 s (see autoscaling.tf for the policy that follows it).
+# min_workers..max_workers, every metrics_period_seconds (60 s by default) (see autoscaling.tf for the policy that follows it).
 module "metrics" {
   source        = "./modules/airflow-service"
   name          = "metrics"
@@ -14,7 +14,7 @@ module "metrics" {
     AIRFLOW_ECS_TASKS_PER_WORKER  = tostring(var.tasks_per_worker)
     AIRFLOW_ECS_MIN_WORKERS       = tostring(var.min_workers)
     AIRFLOW_ECS_MAX_WORKERS       = tostring(var.max_workers)
-    AIRFLOW_ECS_METRICS_PERIOD    = "60"
+    AIRFLOW_ECS_METRICS_PERIOD    = tostring(var.metrics_period_seconds)
   }
 
   common = local.common_service

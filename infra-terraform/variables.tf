@@ -67,6 +67,16 @@ variable "tasks_per_worker" {
   default     = 16
 }
 
+variable "metrics_period_seconds" {
+  description = "How often the metrics publisher counts queued and running task instances and publishes DesiredWorkers (1-60 s)."
+  type        = number
+  default     = 60
+  validation {
+    condition     = var.metrics_period_seconds >= 1 && var.metrics_period_seconds <= 60
+    error_message = "metrics_period_seconds must be between 1 and 60."
+  }
+}
+
 variable "worker_spot_weight" {
   description = "Share of workers on FARGATE_SPOT versus FARGATE (weight out of worker_spot_weight + 1)."
   type        = number

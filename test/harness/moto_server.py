@@ -23,6 +23,31 @@ from moto.ecs import models as ecs_models  # noqa: E402
 from moto.ecs import responses as ecs_responses  # noqa: E402
 from moto.logs.models import logs_backends  # noqa: E402
 
+# The local ECS agent (ecs_agent.py beside this file): with AIRFLOW_ECS_LOCAL_AGENT naming
+# its config file, the containers of every task ECS would start run as local processes.
+AGENT = None
+if os.environ.get("AIRFLOW_ECS_LOCAL_AGENT"):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from ecs_agent import LocalAgent  # noqa: E402
+    from moto.secretsmanager.models import secretsmanager_backends  # noqa: E402
+    from moto.servicediscovery.models import servicediscovery_backends  # noqa: E402
+
+    def _ecs_backends():
+        return [b for regions in ecs_models.ecs_backends.values() for b in regions.values()]
+
+    with open(os.environ["AIRFLOW_ECS_LOCAL_AGENT"]) as _f:
+        _agent_config = json.load(_f)
+    # The containers reach AWS (this moto) the way the tests do.
+    _agent_config.setdefault("endpoint", f"http://127.0.0.1:{sys.argv[1] if len(sys.argv) > 1 else 5000}")
+    AGENT = LocalAgent(
+        _agent_config,
+        logs_backend=lambda: logs_backends[_agent_config.get("account", "123456789012")][_agent_config.get("region", "us-east-1")],
+        secrets_backend=lambda account, region: secretsmanager_backends[account][region],
+        discovery_backend=lambda account, region: servicediscovery_backends[account][region],
+        ecs_backend_of=_ecs_backends,
+        reconcile=lambda backend, service: _reconcile(backend, service),
+    )
+
 # ---------------------------------------------------------------------------
 # Gap: RunTask with awsvpc reads NetworkInterface.private_dns_name, which moto only
 # sets when the VPC has DNS hostnames enabled -> AttributeError -> HTTP 500.
@@ -73,7 +98,10 @@ def _task_init(self, *args, **kwargs):
     self.started_at = time.time()
     self.startedAt = self.started_at
     self.enable_execute_command = _exec_enabled_for(self)
-    _write_fake_container_logs(self, task_def)
+    if AGENT is not None:
+        AGENT.start(self, task_def)
+    else:
+        _write_fake_container_logs(self, task_def)
 
 
 ecs_models.Task.__init__ = _task_init
@@ -86,6 +114,8 @@ _orig_advance = ecs_models.Task.advance
 def _advance(self):
     if (self.group or "").startswith("service:") and self.desired_status == "RUNNING":
         return
+    if AGENT is not None and self.task_arn in AGENT.tasks:
+        return  # the agent stops the task when its process exits
     _orig_advance(self)
     if self.status == "STOPPED":
         for container in self.containers:
@@ -463,4 +493,13 @@ if __name__ == "__main__":
     from moto.server import main
 
     port = sys.argv[1] if len(sys.argv) > 1 else "5000"
+    if AGENT is not None:
+        import signal
+
+        def _stop(signum, frame):
+            AGENT.shutdown()
+            os._exit(0)
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
     main(["-H", "127.0.0.1", "-p", str(port)])

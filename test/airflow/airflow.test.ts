@@ -1,0 +1,252 @@
+// Airflow really runs. The built CLI deploys the project's own infra-terraform to moto from
+// nothing; the local ECS agent (test/harness/ecs_agent.py) runs every container ECS would
+// start as a real Airflow process of the tests' virtualenv (the image's exact packages),
+// against a throwaway PostgreSQL. Then a DAG run goes end to end: parsed by the real
+// dag-processor, scheduled by the real scheduler, queued on SQS (moto) through our
+// celery_config, run by a real Celery worker, its log read through the REST API while it
+// runs (the worker's log server) and after (S3), a variable and a connection read from
+// Secrets Manager, the metrics publisher counting it.
+import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+
+import {CloudWatchClient, GetMetricStatisticsCommand} from '@aws-sdk/client-cloudwatch'
+import {DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient} from '@aws-sdk/client-ecs'
+import {DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client} from '@aws-sdk/client-elastic-load-balancing-v2'
+import {ListBucketsCommand, ListObjectsV2Command, S3Client} from '@aws-sdk/client-s3'
+import {CreateSecretCommand, SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
+
+import {AirflowApi, type AirflowWorld, eventually, startAirflowWorld} from '../harness/airflow.ts'
+import {type CliResult, parseJson, repoRoot, runCli} from '../harness/cli.ts'
+import {sdkConfig} from '../harness/fixture.ts'
+import {ensureVenv} from '../harness/pyenv.mjs'
+import {terraformEnv} from '../harness/terraform.ts'
+import {copyInfra} from '../infra/apply.ts'
+
+const PROJECT = 'afe2e'
+const IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/${PROJECT}-airflow:e2e-1`
+const DAG = 'example_worker'
+const SERVICES = ['api-server', 'scheduler', 'dag-processor', 'triggerer', 'worker', 'metrics']
+
+let world: AirflowWorld
+let env: Record<string, string>
+let projectDir: string
+let api: AirflowApi
+let deployedAt = 0
+let runId = ''
+const started = Date.now()
+
+const cli = (args: string[], timeoutMs = 180_000): Promise<CliResult> => runCli(args, {env, timeoutMs})
+const ok = (r: CliResult, what: string) => assert.equal(r.code, 0, `${what} exited ${r.code}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`)
+
+describe('Airflow really runs on the local ECS agent', {timeout: 1_200_000}, () => {
+  before(async () => {
+    world = await startAirflowWorld()
+    ;({projectDir} = copyInfra())
+    // Publish the worker metric every 5 s instead of 60, so a short DAG run is seen. One
+    // worker always: moto's CloudWatch alarms and step scaling act on nothing, so the
+    // scale-from-zero path (metric -> alarm -> policy) cannot bring a worker up here.
+    const settings = {name: PROJECT, workers: {min: 1, max: 2}, terraformVars: {metrics_period_seconds: 5}}
+    writeFileSync(join(projectDir, 'airflow-ecs.json'), JSON.stringify(settings, null, 2))
+    env = {...world.moto.env, ...terraformEnv(), AIRFLOW_ECS_PROJECT_DIR: projectDir}
+  })
+  after(async () => {
+    await world?.stop()
+    console.log(`# Airflow tier: ${Math.round((Date.now() - started) / 1000)} s`)
+  })
+
+  it('deploys from nothing: real `db migrate`, the admin user by FAB, a healthy api-server', async () => {
+    const r = await cli(['deploy', '--yes', '--image', IMAGE, '--json'], 900_000)
+    ok(r, 'deploy')
+    deployedAt = Date.now()
+    const out = parseJson(r)
+    assert.equal(out.firstDeploy, true)
+    const byStep = Object.fromEntries(out.steps.map((s: any) => [s.step, s.status]))
+    assert.equal(byStep['db migrate'], 'done')
+    assert.equal(byStep['admin user'], 'done')
+    // The real migration and the real FAB command ran, in the standalone task's log.
+    assert.match(r.stderr, /Database migration done!/, 'airflow db migrate ran on the PostgreSQL')
+    assert.match(r.stderr, /User "admin" created with role "Admin"/, 'FAB created the admin user')
+    assert.doesNotMatch(r.stderr + r.stdout, /ModuleNotFoundError/)
+
+    // The api-server answers the target group's health-check path, with a healthy
+    // metadatabase and a scheduler that heartbeats.
+    const elb = new ElasticLoadBalancingV2Client(sdkConfig(world.moto))
+    const groups = (await elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? []
+    const path = groups.find((g) => g.Port === 8080)?.HealthCheckPath
+    assert.ok(path, 'the api-server target group has a health-check path')
+    const base = `http://127.0.0.1:${world.apiPort(PROJECT)}`
+    const health = await eventually(
+      'a healthy metadatabase and scheduler',
+      async () => {
+        const res = await fetch(`${base}${path}`)
+        const body = (await res.json()) as any
+        return res.ok && body.metadatabase?.status === 'healthy' && body.scheduler?.status === 'healthy' ? body : undefined
+      },
+      180_000,
+    )
+    assert.equal(health.metadatabase.status, 'healthy')
+
+    const password = await cli(['admin-password', '--reveal'])
+    ok(password, 'admin-password --reveal')
+    api = new AirflowApi(base, 'admin', password.stdout.trim())
+    await api.signIn()
+    assert.equal(out.plan.destroy, 0, 'a first deploy destroys nothing')
+  })
+
+  it('no service container exited for want of a migrated schema on the first deploy', () => {
+    const services = world.state().tasks.filter((t) => t.group.startsWith('service:'))
+    assert.deepEqual(
+      SERVICES.map((s) => services.some((t) => t.group === `service:${PROJECT}-${s}` && !t.stopped)),
+      SERVICES.map(() => true),
+      'every service runs a task',
+    )
+    const exited = services.filter((t) => t.stopped).map((t) => `${t.group}: ${t.reason} (exit ${t.containers.map((c) => c.exitCode).join(',')})`)
+    assert.deepEqual(exited, [], 'no service task stopped')
+  })
+
+  it('every AIRFLOW__* key of every task definition exists, not deprecated, in the installed Airflow', async () => {
+    const ecs = new ECSClient(sdkConfig(world.moto))
+    const families = [...SERVICES, 'standalone'].map((c) => `${PROJECT}-${c}`)
+    const names: string[] = []
+    for (const family of families) {
+      const {taskDefinition} = await ecs.send(new DescribeTaskDefinitionCommand({taskDefinition: family}))
+      for (const c of taskDefinition!.containerDefinitions ?? []) {
+        names.push(...(c.environment ?? []).map((e) => e.name!), ...(c.secrets ?? []).map((e) => e.name!))
+      }
+    }
+    const r = spawnSync(join(ensureVenv(), 'bin', 'python'), [join(repoRoot, 'test/harness/airflow_config_check.py')], {input: JSON.stringify(names), encoding: 'utf8'})
+    assert.equal(r.status, 0, r.stderr)
+    const result = JSON.parse(r.stdout)
+    assert.ok(result.checked.length >= 15, `checked ${result.checked.join(', ')}`)
+    assert.ok(result.checked.includes('AIRFLOW__CORE__EXECUTOR') && result.checked.includes('AIRFLOW__DATABASE__SQL_ALCHEMY_CONN'))
+    assert.deepEqual(result.problems, [], `Airflow ${result.airflow}`)
+  })
+
+  it('the real dag-processor parses the example DAG: `task "dags list" --wait` lists it', async () => {
+    await eventually(
+      `${DAG} parsed`,
+      async () => {
+        const r = await cli(['task', 'dags list -o plain', '--wait'])
+        ok(r, 'task dags list')
+        return r.stdout.includes(DAG) ? true : undefined
+      },
+      180_000,
+      5000,
+    )
+  })
+
+  it('a triggered run succeeds on a real Celery worker (SQS on moto), its log read while it runs and after (S3)', async () => {
+    // A variable and a connection where the deployment's secrets backend looks for them.
+    const sm = new SecretsManagerClient(sdkConfig(world.moto))
+    await sm.send(new CreateSecretCommand({Name: `${PROJECT}/variables/example_greeting`, SecretString: 'hello from Secrets Manager'}))
+    await sm.send(new CreateSecretCommand({Name: `${PROJECT}/connections/example_http`, SecretString: 'http://ext-api.example.com:8443'}))
+
+    // New DAGs start paused ([core] dags_are_paused_at_creation): unpause it, as a user would.
+    const unpause = await cli(['task', `dags unpause ${DAG}`, '--wait'])
+    ok(unpause, 'task dags unpause')
+    assert.equal((await api.get(`/api/v2/dags/${DAG}`)).is_paused, false)
+    const r = await cli(['task', '--wait', '--', 'dags', 'trigger', DAG, '--conf', '{"sleep_seconds": 25}', '-o', 'json'])
+    ok(r, 'task dags trigger')
+    const triggered = r.stdout.match(/"dag_run_id":\s*"([^"]+)"/)
+    assert.ok(triggered, `dags trigger printed the run id:\n${r.stdout}`)
+    runId = triggered[1]
+
+    // While take_your_time runs, its log comes from the worker's log server.
+    const runPath = `/api/v2/dags/${DAG}/dagRuns/${encodeURIComponent(runId)}`
+    const live = await eventually(
+      'take_your_time running with a live log',
+      async () => {
+        const ti = await api.get(`${runPath}/taskInstances/take_your_time`)
+        if (ti.state !== 'running') return undefined
+        const log = await api.get(`${runPath}/taskInstances/take_your_time/logs/${ti.try_number}?full_content=true`)
+        const text = JSON.stringify(log.content)
+        return text.includes('still working') ? text : undefined
+      },
+      240_000,
+    )
+    assert.match(live, /still working: \d+\/25 s/)
+
+    const run = await eventually(
+      `dag run ${runId} to finish`,
+      async () => {
+        const dr = await api.get(runPath)
+        return dr.state === 'success' || dr.state === 'failed' ? dr : undefined
+      },
+      180_000,
+    )
+    const tis = await api.get(`${runPath}/taskInstances`)
+    assert.equal(run.state, 'success', JSON.stringify(tis.task_instances.map((t: any) => [t.task_id, t.state])))
+    assert.deepEqual(tis.task_instances.map((t: any) => t.state), tis.task_instances.map(() => 'success'))
+
+    // After the run, the logs are in S3 (remote logging) and read back from there.
+    const s3 = new S3Client({...sdkConfig(world.moto), forcePathStyle: true})
+    const buckets = (await s3.send(new ListBucketsCommand({}))).Buckets ?? []
+    const bucket = buckets.map((b) => b.Name!).find((n) => n.startsWith(PROJECT))
+    assert.ok(bucket, `the deployment's bucket among ${buckets.map((b) => b.Name).join(', ')}`)
+    const objects = await eventually(
+      'task logs in S3',
+      async () => {
+        const listed = await s3.send(new ListObjectsV2Command({Bucket: bucket, Prefix: 'logs/'}))
+        const keys = (listed.Contents ?? []).map((o) => o.Key!).filter((k) => k.includes(DAG))
+        return keys.some((k) => k.includes('take_your_time')) ? keys : undefined
+      },
+      60_000,
+    )
+    assert.ok(objects.some((k) => k.includes('read_settings')))
+    const finished = await api.get(`${runPath}/taskInstances/read_settings/logs/1?full_content=true`)
+    const text = JSON.stringify(finished.content)
+    assert.match(text, /variable example_greeting = 'hello from Secrets Manager'/)
+    assert.match(text, /connection example_http: type=http host=ext-api\.example\.com/)
+  })
+
+  it('the metrics publisher published the real queued and running counts during the run', async () => {
+    const cw = new CloudWatchClient(sdkConfig(world.moto))
+    const stats = await cw.send(
+      new GetMetricStatisticsCommand({
+        Namespace: 'AirflowEcs',
+        MetricName: 'RunningTasks',
+        Dimensions: [{Name: 'Cluster', Value: PROJECT}],
+        StartTime: new Date(deployedAt - 60_000),
+        EndTime: new Date(Date.now() + 60_000),
+        Period: 60,
+        Statistics: ['Maximum', 'SampleCount'],
+      }),
+    )
+    const points = stats.Datapoints ?? []
+    assert.ok(points.length > 0, 'RunningTasks was published')
+    assert.ok(Math.max(...points.map((p) => p.Maximum ?? 0)) >= 1, `a running task instance was counted: ${JSON.stringify(points)}`)
+  })
+
+  it('`logs scheduler` and `logs worker` print real Airflow lines', async () => {
+    const scheduler = await cli(['logs', 'scheduler', '--since', '30m'])
+    ok(scheduler, 'logs scheduler')
+    assert.match(scheduler.stdout, /SchedulerJobRunner|Starting the scheduler|scheduler/i)
+    const worker = await cli(['logs', 'worker', '--since', '30m'])
+    ok(worker, 'logs worker')
+    assert.match(worker.stdout, /celery@|Task .*succeeded|ready\./i)
+  })
+
+  it('`task "db check" --wait` exits 0 and a failing command returns its real exit code', async () => {
+    const check = await cli(['task', 'db check', '--wait'])
+    ok(check, 'task db check')
+    assert.match(check.stdout + check.stderr, /Connection successful/i)
+    const failing = await cli(['task', '--wait', '--', 'bash', '-c', 'echo about to fail; exit 7'])
+    assert.equal(failing.code, 7, failing.stderr)
+    assert.match(failing.stdout, /about to fail/)
+    assert.match(failing.stderr, /exit code 7/)
+  })
+
+  it('every service is still running what it should', async () => {
+    const ecs = new ECSClient(sdkConfig(world.moto))
+    const services = (
+      await ecs.send(new DescribeServicesCommand({cluster: PROJECT, services: SERVICES.map((s) => `${PROJECT}-${s}`)}))
+    ).services!
+    assert.deepEqual(
+      services.map((s) => [s.serviceName, s.runningCount]),
+      SERVICES.map((s) => [`${PROJECT}-${s}`, 1]),
+    )
+  })
+})
