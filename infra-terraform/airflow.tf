@@ -25,6 +25,11 @@ locals {
     AIRFLOW_ECS_CLUSTER                      = var.project_name
     AWS_DEFAULT_REGION                       = data.aws_region.current.id
     AWS_REGION                               = data.aws_region.current.id
+
+    # Where the api-server reads a running or deferred task's log: the worker's and the
+    # triggerer's log servers, on the ports the task security group admits (network.tf).
+    AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT  = tostring(local.log_server_ports.worker)
+    AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT = tostring(local.log_server_ports.triggerer)
   }
 
   airflow_secrets = {

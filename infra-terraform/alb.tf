@@ -1,8 +1,10 @@
 # The web UI: an internet-facing ALB, reachable only from allowed_cidrs. HTTPS on 443 when
-# certificate_arn is set, and port 80 then only redirects.
+# certificate_arn is set, and port 80 then only redirects. With domain_name, the UI's address
+# (Airflow's [api] base_url, FAB's login and logout redirects, the output's web.url) is
+# https://<domain_name> instead of the load balancer's own name.
 locals {
   https   = var.certificate_arn != null
-  web_url = "${local.https ? "https" : "http"}://${aws_lb.web.dns_name}"
+  web_url = var.domain_name != null ? "https://${var.domain_name}" : "${local.https ? "https" : "http"}://${aws_lb.web.dns_name}"
 }
 
 resource "aws_lb" "web" {

@@ -112,7 +112,8 @@ resource "aws_vpc_security_group_egress_rule" "alb_to_api" {
 }
 
 # Every Airflow task: no inbound from outside the VPC; the api-server port only from the
-# load balancer and from the other tasks (workers call the execution API).
+# load balancer and from the other tasks (workers call the execution API); the worker and
+# triggerer log server ports only from the other tasks (the api-server reads live logs).
 resource "aws_security_group" "tasks" {
   name_prefix = "${var.project_name}-tasks-"
   description = "Airflow ECS tasks: no inbound except the api-server port from the ALB and from tasks"
@@ -136,6 +137,26 @@ resource "aws_vpc_security_group_ingress_rule" "tasks_from_tasks" {
   to_port                      = 8080
   ip_protocol                  = "tcp"
   description                  = "execution API from workers and other components"
+}
+
+# The api-server reads a running task's log from its worker's log server, and a deferred
+# task's from the triggerer's. One local for both these rules and Airflow's
+# [logging] worker_log_server_port / trigger_log_server_port (airflow.tf), so they cannot drift.
+locals {
+  log_server_ports = {
+    worker    = 8793
+    triggerer = 8794
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "tasks_log_servers" {
+  for_each                     = local.log_server_ports
+  security_group_id            = aws_security_group.tasks.id
+  referenced_security_group_id = aws_security_group.tasks.id
+  from_port                    = each.value
+  to_port                      = each.value
+  ip_protocol                  = "tcp"
+  description                  = "${each.key} log server, read by the api-server"
 }
 
 resource "aws_vpc_security_group_egress_rule" "tasks_out" {

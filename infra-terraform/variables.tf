@@ -27,6 +27,17 @@ variable "certificate_arn" {
   default     = null
 }
 
+variable "domain_name" {
+  description = "Your own host name for the web UI (e.g. airflow.example.com), served over HTTPS: certificate_arn for it, or your own TLS proxy in front, and a DNS record to the load balancer. Airflow's base_url and the output's web.url become https://<domain_name>. Null: the load balancer's DNS name."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.domain_name == null || (length(coalesce(var.domain_name, "-")) <= 253 && can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$", var.domain_name)))
+    error_message = "domain_name: a lower-case host name such as airflow.example.com, without scheme, port, path or trailing dot."
+  }
+}
+
 variable "task_subnets" {
   description = "Where tasks run: \"public\" (public IPs, no inbound allowed; no NAT gateway to pay for) or \"private\" (behind a NAT gateway)."
   type        = string

@@ -198,6 +198,10 @@ describe('infra-terraform applied to moto', {timeout: 600_000}, () => {
       assert.equal(env.AIRFLOW__CORE__AUTH_MANAGER, 'airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager')
       assert.equal(env.AIRFLOW__CORE__EXECUTOR, 'CeleryExecutor')
       assert.match(env.AIRFLOW__CORE__EXECUTION_API_SERVER_URL!, /^http:\/\/api-server\.airflow\.airflow\.internal:8080\/execution\/$/)
+      // FAB's login and logout redirects are built from base_url: the address the UI is reached at.
+      assert.equal(env.AIRFLOW__API__BASE_URL, `http://${infra.contract.web.alb_dns_name}`, 'no domain_name: the load balancer')
+      // Set explicitly (Airflow's defaults), from the local the task security group's rules use.
+      assert.deepEqual([env.AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT, env.AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT], ['8793', '8794'])
       assert.equal(env.AIRFLOW__LOGGING__REMOTE_LOGGING, 'True')
       assert.equal(env.AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER, `s3://${infra.contract.bucket}/logs`)
       assert.equal(env.AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID, 'aws_default')
@@ -306,12 +310,24 @@ describe('infra-terraform applied to moto', {timeout: 600_000}, () => {
     assert.deepEqual(open, [], 'no security group accepts traffic from the internet by default')
     const albIngress = rules.filter((r) => !r.IsEgress && lb.SecurityGroups!.includes(r.GroupId!))
     assert.deepEqual(albIngress, [], 'the ALB accepts nobody until allowed_cidrs is set')
-    const taskIngress = rules.filter((r) => !r.IsEgress && r.GroupId === infra.contract.standalone.security_groups[0])
-    assert.ok(taskIngress.length > 0)
+    const tasksSg = infra.contract.standalone.security_groups[0]
+    const taskIngress = rules.filter((r) => !r.IsEgress && r.GroupId === tasksSg)
     for (const r of taskIngress) {
       assert.ok(r.ReferencedGroupInfo?.GroupId, 'tasks accept only other security groups, no CIDR')
-      assert.deepEqual([r.FromPort, r.ToPort], [8080, 8080])
+      assert.ok(r.Description, `rule ${r.SecurityGroupRuleId} has a description`)
     }
+    const source = (r: (typeof rules)[number]) => (r.ReferencedGroupInfo!.GroupId === tasksSg ? 'tasks' : lb.SecurityGroups!.includes(r.ReferencedGroupInfo!.GroupId!) ? 'alb' : r.ReferencedGroupInfo!.GroupId)
+    // The api-server (a task) reads live logs from the worker's (8793) and the triggerer's
+    // (8794) log servers: admitted from the tasks only, as the api-server port is.
+    assert.deepEqual(
+      taskIngress.map((r) => `${source(r)} ${r.IpProtocol} ${r.FromPort}-${r.ToPort}`).sort(),
+      ['alb tcp 8080-8080', 'tasks tcp 8080-8080', 'tasks tcp 8793-8793', 'tasks tcp 8794-8794'],
+      'the api-server port from the ALB and the tasks; the log servers from the tasks only; nothing else',
+    )
+    // ...and those are the ports Airflow uses: every container is told them explicitly.
+    const td = (await ecs.send(new DescribeTaskDefinitionCommand({taskDefinition: api.taskDefinition}))).taskDefinition!
+    const env = Object.fromEntries(td.containerDefinitions![0].environment!.map((e) => [e.name, e.value]))
+    assert.deepEqual([env.AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT, env.AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT], ['8793', '8794'])
   })
 
   it('puts the database in private subnets and tasks in public ones by default', async () => {
@@ -466,6 +482,34 @@ describe('infra-terraform applied to moto', {timeout: 600_000}, () => {
     for (const c of changes) {
       if (['aws_db_instance', 'aws_s3_bucket', 'aws_secretsmanager_secret'].includes(c.type)) assert.ok(!c.change.actions.includes('delete'), `${c.address} would be replaced`)
     }
+  })
+
+  it('puts domain_name in base_url and web.url when set, and refuses a URL for it', () => {
+    const plan = infra.terraform(['plan', '-refresh=false', '-input=false', '-no-color', '-out=domain.tfplan', '-var', 'domain_name=airflow.example.com'])
+    assert.equal(plan.status, 0, plan.stderr)
+    const show = infra.terraform(['show', '-json', 'domain.tfplan'])
+    assert.equal(show.status, 0, show.stderr)
+    const planned = JSON.parse(show.stdout)
+    const taskDefinitions = (planned.resource_changes as any[]).filter((c) => c.type === 'aws_ecs_task_definition')
+    assert.equal(taskDefinitions.length, COMPONENTS.length + 1, 'every component and the standalone task')
+    for (const c of taskDefinitions) {
+      const airflow = (JSON.parse(c.change.after.container_definitions) as any[]).filter((d) => d.name !== 'log_router')
+      assert.equal(airflow.length, 1, c.address)
+      const env = Object.fromEntries(airflow[0].environment.map((e: any) => [e.name, e.value]))
+      assert.equal(env.AIRFLOW__API__BASE_URL, 'https://airflow.example.com', c.address)
+    }
+    const web = planned.output_changes.airflow_ecs.after.web
+    assert.equal(web.url, 'https://airflow.example.com', '`airflow-ecs url` prints the domain')
+    assert.equal(web.alb_dns_name, infra.contract.web.alb_dns_name)
+    // Nothing but the task definitions (and the services that follow them) changes.
+    for (const c of planned.resource_changes as any[]) {
+      if (c.change.actions.includes('no-op')) continue
+      assert.ok(['aws_ecs_task_definition', 'aws_ecs_service'].includes(c.type), `${c.address} changes for domain_name`)
+    }
+
+    const bad = infra.terraform(['plan', '-refresh=false', '-input=false', '-no-color', '-var', 'domain_name=https://airflow.example.com/'])
+    assert.notEqual(bad.status, 0, 'a URL is not a domain_name')
+    assert.match(bad.stderr, /domain_name: a lower-case host name/)
   })
 
   it('lets a second deployment with another project_name share the account', () => {

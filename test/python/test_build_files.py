@@ -3,11 +3,16 @@
 
 import ast
 import fnmatch
+import os
 import py_compile
 import re
+import shlex
+import stat
+import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,6 +21,11 @@ SERVICES = COMPOSE["services"]
 AIRFLOW_SERVICES = ["airflow-init", "airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer", "airflow-worker"]
 LONG_RUNNING = [name for name in AIRFLOW_SERVICES if name != "airflow-init"]
 CONTAINERFILES = [ROOT / "build/prod/Containerfile", ROOT / "build/dev/Containerfile"]
+SECRETS_DIR = "/opt/airflow/secrets"
+FERNET_KEY_FILE = f"{SECRETS_DIR}/fernet_key"
+# pytest runs in the tests' virtualenv, which has the image's Airflow: it checks that Airflow
+# itself reads the key the way compose gives it.
+AIRFLOW_PYTHON = Path(sys.executable)
 
 
 def test_compose_has_the_ecs_topology():
@@ -65,9 +75,15 @@ def test_every_airflow_service_builds_from_existing_files_and_mounts_existing_pa
         targets = {}
         for volume in service["volumes"]:
             source, target = volume.split(":")[:2]
-            assert (ROOT / source).exists(), volume
+            if source.startswith("."):
+                assert (ROOT / source).exists(), volume
+            else:
+                assert source in COMPOSE["volumes"], f"named volume {source} is declared"
             targets[target] = source
-        assert targets == {"/opt/airflow/dags": "./dags", "/opt/airflow/plugins": "./plugins", "/opt/airflow/src/airflow_ecs": "./airflow_ecs"}
+        assert targets == {
+            "/opt/airflow/dags": "./dags", "/opt/airflow/plugins": "./plugins", "/opt/airflow/src/airflow_ecs": "./airflow_ecs",
+            SECRETS_DIR: "airflow-secrets",
+        }
     for volume in SERVICES["elasticmq"]["volumes"]:
         assert (ROOT / volume.split(":")[0]).is_file(), volume
 
@@ -101,6 +117,100 @@ def test_environment_wires_our_python_package_and_the_predefined_queue():
     queues_block = conf[conf.index("queues {"):]
     assert re.search(rf"^\s*{re.escape(queue)}\s*{{", queues_block, re.M), "the queue is predefined in ElasticMQ"
     assert re.search(r"host\s*=\s*elasticmq", conf) and re.search(r"port\s*=\s*9324", conf), "queue URLs name the compose host"
+
+
+def fernet_key_step() -> str:
+    """What airflow-init runs before any airflow command, as bash will see it ($$ is compose's $)."""
+    command = SERVICES["airflow-init"]["command"]
+    assert command[:2] == ["bash", "-c"] and len(command) == 3
+    script = command[2]
+    step = script[: script.index("airflow db migrate")].rstrip()
+    assert step.endswith("&&") and FERNET_KEY_FILE in step, "the key is in place before airflow starts"
+    assert "${" not in step.replace("$${", ""), "only $$: compose must not interpolate the key step"
+    return step.removesuffix("&&").replace("$$", "$")
+
+
+def run_fernet_key_step(tmp_path: Path, **env: str) -> Path:
+    """Runs the key step for real, with the volume in tmp_path and `python` the interpreter running pytest."""
+    pytest.importorskip("cryptography")
+    secrets, bindir = tmp_path / "secrets", tmp_path / "bin"
+    secrets.mkdir(exist_ok=True)
+    bindir.mkdir(exist_ok=True)
+    (bindir / "python").write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n')
+    (bindir / "python").chmod(0o755)
+    step = fernet_key_step().replace(SECRETS_DIR, str(secrets))
+    subprocess.run(["bash", "-c", step], env={"PATH": f"{bindir}:{os.environ['PATH']}", **env}, check=True, timeout=60)
+    return secrets / "fernet_key"
+
+
+def test_no_service_can_run_without_a_fernet_key():
+    """An empty AIRFLOW__CORE__FERNET_KEY stores connections and variables unencrypted; set at all, it
+    wins over the _CMD. Every service reads the one key that airflow-init puts in the shared volume."""
+    assert "airflow-secrets" in COMPOSE["volumes"]
+    for name in AIRFLOW_SERVICES:
+        env = SERVICES[name]["environment"]
+        assert not [k for k in env if k.startswith("AIRFLOW__CORE__FERNET_KEY") and k != "AIRFLOW__CORE__FERNET_KEY_CMD"], name
+        assert shlex.split(env["AIRFLOW__CORE__FERNET_KEY_CMD"]) == ["cat", FERNET_KEY_FILE], name
+        mounts = {v.split(":")[1]: v for v in SERVICES[name]["volumes"]}
+        expected = f"airflow-secrets:{SECRETS_DIR}" if name == "airflow-init" else f"airflow-secrets:{SECRETS_DIR}:ro"
+        assert mounts[SECRETS_DIR] == expected, name
+    assert SERVICES["airflow-init"]["environment"]["AIRFLOW_FERNET_KEY"] == "${AIRFLOW_FERNET_KEY:-}"
+    for name in LONG_RUNNING:
+        assert "AIRFLOW_FERNET_KEY" not in SERVICES[name]["environment"], f"{name}: only airflow-init takes the user's key"
+    # A new named volume takes the owner of the image's directory: airflow-init (user airflow) can write it.
+    assert f"RUN mkdir -m 0700 {SECRETS_DIR}" in stages(ROOT / "build/dev/Containerfile")[-1]
+
+
+def test_init_generates_a_fernet_key_once_and_a_given_key_wins(tmp_path):
+    from cryptography.fernet import Fernet
+
+    key_file = run_fernet_key_step(tmp_path)
+    generated = key_file.read_text()
+    assert Fernet(generated.encode()).decrypt(Fernet(generated.encode()).encrypt(b"x")) == b"x", "a valid Fernet key"
+    assert generated == generated.strip(), "just the key, no newline"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert not (tmp_path / "secrets" / "fernet_key.new").exists()
+
+    assert run_fernet_key_step(tmp_path).read_text() == generated, "kept on the next `up`: data stays readable"
+    assert run_fernet_key_step(tmp_path, AIRFLOW_FERNET_KEY="").read_text() == generated, "compose's empty default"
+
+    given = Fernet.generate_key().decode()
+    assert run_fernet_key_step(tmp_path, AIRFLOW_FERNET_KEY=given).read_text() == given, "AIRFLOW_FERNET_KEY wins"
+    assert run_fernet_key_step(tmp_path).read_text() == given, "and stays when no longer given"
+
+
+def test_airflow_encrypts_with_the_key_the_services_read(tmp_path):
+    key_file = run_fernet_key_step(tmp_path)
+    key_cmd = SERVICES["airflow-worker"]["environment"]["AIRFLOW__CORE__FERNET_KEY_CMD"].replace(SECRETS_DIR, str(tmp_path / "secrets"))
+    probe = """
+import os
+from airflow.configuration import conf
+from airflow.models.connection import Connection
+from airflow.models.crypto import get_fernet
+
+conn = Connection(conn_id="probe", conn_type="http", password="s3cret")
+assert conn.is_encrypted and conn._password != "s3cret", "stored encrypted"
+print("PROBE key", conf.get("core", "fernet_key"))
+# No key file (airflow-init did not run): an error, never a silent clear-text store.
+os.environ["AIRFLOW__CORE__FERNET_KEY_CMD"] += ".missing"
+get_fernet.cache_clear()
+try:
+    Connection(conn_id="probe", conn_type="http", password="s3cret")
+    print("PROBE missing stored")
+except Exception as error:
+    print("PROBE missing", type(error).__name__)
+# What the old compose file did: an empty AIRFLOW__CORE__FERNET_KEY wins over the _CMD.
+os.environ["AIRFLOW__CORE__FERNET_KEY"] = ""
+get_fernet.cache_clear()
+print("PROBE encrypted", Connection(conn_id="probe", conn_type="http", password="s3cret").is_encrypted)
+"""
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AIRFLOW_HOME": str(tmp_path / "airflow"), "AIRFLOW__CORE__FERNET_KEY_CMD": key_cmd}
+    result = subprocess.run([str(AIRFLOW_PYTHON), "-c", probe], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-4000:]
+    probed = dict(line.split()[1:] for line in result.stdout.splitlines() if line.startswith("PROBE "))
+    assert probed["key"] == key_file.read_text(), "Airflow's [core] fernet_key is the volume's key"
+    assert probed["missing"] == "AirflowConfigException"
+    assert probed["encrypted"] == "False"
 
 
 def stages(containerfile: Path) -> list[list[str]]:

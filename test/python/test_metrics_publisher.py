@@ -120,7 +120,7 @@ def test_main_publishes_then_stops_promptly_on_sigterm():
         assert first.strip() == "AirflowEcs {'DesiredWorkers': 3, 'RunningTasks': 20, 'QueuedTasks': 13}"
         sent = time.monotonic()
         child.send_signal(signal.SIGTERM)
-        out, err = child.communicate(timeout=10)
+        out, err = child.communicate(timeout=30)
     finally:
         child.kill()
     assert child.returncode == 0, err
