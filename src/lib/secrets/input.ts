@@ -66,7 +66,7 @@ export interface VariableInput {
 /** The value, --file (its content exactly), or stdin ("-", or a pipe when neither is given). */
 export function prepareVariable(key: string, input: VariableInput): Prepared {
   checkId('variable', key)
-  if (input.value !== undefined && input.value !== '-' && input.file !== undefined) throw invalid(`Variable ${key}: a value and --file are two values; give one.`)
+  if (input.value !== undefined && input.file !== undefined) throw invalid(`Variable ${key}: a value and --file are two values; give one.`)
   let value: string
   if (input.file !== undefined) {
     try {
