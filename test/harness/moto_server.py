@@ -489,6 +489,40 @@ def _aas_register(self):
 aas_responses.ApplicationAutoScalingResponse.register_scalable_target = _aas_register
 
 
+# ---------------------------------------------------------------------------
+# Gap: a secret scheduled for deletion still takes writes in moto. AWS refuses both
+# CreateSecret of its name and PutSecretValue to it (InvalidRequestException) until
+# RestoreSecret, and `connections set` / `variables set` must handle that.
+from moto.secretsmanager import models as sm_models  # noqa: E402
+from moto.secretsmanager.exceptions import InvalidRequestException  # noqa: E402
+
+
+def _refuse_if_deleted(secret_id, message):
+    def check(backend):
+        secret = backend.secrets.get(secret_id)
+        if secret is not None and secret.is_deleted():
+            raise InvalidRequestException(message)
+    return check
+
+
+_orig_sm_create = sm_models.SecretsManagerBackend.create_secret
+_orig_sm_put = sm_models.SecretsManagerBackend.put_secret_value
+
+
+def _sm_create(self, name, *args, **kwargs):
+    _refuse_if_deleted(name, "You can't create this secret because a secret with this name is already scheduled for deletion.")(self)
+    return _orig_sm_create(self, name, *args, **kwargs)
+
+
+def _sm_put(self, secret_id, *args, **kwargs):
+    _refuse_if_deleted(secret_id, "You can't perform this operation on the secret because it was marked for deletion.")(self)
+    return _orig_sm_put(self, secret_id, *args, **kwargs)
+
+
+sm_models.SecretsManagerBackend.create_secret = _sm_create
+sm_models.SecretsManagerBackend.put_secret_value = _sm_put
+
+
 if __name__ == "__main__":
     from moto.server import main
 

@@ -1,0 +1,24 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../lib/command.js'
+
+export default class VariablesDelete extends BaseCommand {
+  static override summary = 'Delete a variable; Secrets Manager keeps it for its recovery window unless --force.'
+  static override description = `Airflow stops seeing it at once. Without --force the secret stays restorable for Secrets Manager's recovery window (30 days); the output prints the command that restores it.`
+  static override enableJsonFlag = true
+  static override examples = ['<%= config.bin %> variables delete environment', '<%= config.bin %> variables delete environment --force']
+  static override args = {
+    key: Args.string({description: 'The variable key.', required: true}),
+  }
+  static override flags = {
+    force: Flags.boolean({description: 'Delete at once, without a recovery window.'}),
+  }
+
+  async run(): Promise<unknown> {
+    const {args, flags} = await this.parse(VariablesDelete)
+    const {deleteEntry} = await import('../../lib/secrets/verbs.js')
+    const {data, text} = await deleteEntry(flags, 'variable', args.key, flags.force)
+    this.log(text)
+    return data
+  }
+}
