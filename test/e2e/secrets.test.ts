@@ -16,10 +16,10 @@ import {DescribeSecretCommand, ListSecretsCommand, SecretsManagerClient} from '@
 import {type CliResult, parseJson, repoRoot, runCli} from '../harness/cli.ts'
 import {type Fixture, createFixture, sdkConfig} from '../harness/fixture.ts'
 import {type Moto, startMoto} from '../harness/moto.ts'
+import {testPython} from '../harness/pyenv.mjs'
 
-const AIRFLOW_PYTHON = process.env.AIRFLOW_ECS_TEST_AIRFLOW_PYTHON ?? '/tmp/trial/venv/bin/python'
-const hasAirflow = spawnSync(AIRFLOW_PYTHON, ['-c', 'import airflow.providers.amazon.aws.secrets.secrets_manager'], {stdio: 'ignore'}).status === 0
-const needsAirflow = hasAirflow ? {} : {skip: `no Python with apache-airflow and the amazon provider at ${AIRFLOW_PYTHON} (set AIRFLOW_ECS_TEST_AIRFLOW_PYTHON)`}
+// The tests' virtualenv: the Airflow and amazon provider the image runs.
+const AIRFLOW_PYTHON = testPython()
 
 let moto: Moto
 let fx: Fixture
@@ -137,7 +137,7 @@ describe('connections set/get/list/delete', () => {
     assert.match(table, /^piped\s+mysql\s+mysql\.internal\s+\d{4}-/m)
   })
 
-  it('Airflow itself reads every connection as it was set, through the core and the Task SDK Connection', needsAirflow, () => {
+  it('Airflow itself reads every connection as it was set, through the core and the Task SDK Connection', () => {
     const read = airflowReads('connection', ['my_db', 'api', 'aws_eu', 'piped', 'literal', 'missing'])
     const expected = {
       my_db: {conn_type: 'postgres', host: 'db.example.com', login: 'ada', password: PASSWORD, schema: 'analytics', port: 5432, extra: {sslmode: 'require', api_token: TOKEN, timeout: 30}},
@@ -196,7 +196,7 @@ describe('variables set/get/list/delete', () => {
     assert.ok(list.every((v: any) => Object.keys(v).sort().join() === 'key,lastChanged,secretName'), 'keys and dates only')
   })
 
-  it('Airflow itself reads every variable as it was set', needsAirflow, () => {
+  it('Airflow itself reads every variable as it was set', () => {
     const read = airflowReads('variable', ['environment', 'ca_bundle', 'api_token', 'limits', 'missing'])
     assert.deepEqual(read, {
       environment: 'production',
@@ -277,7 +277,7 @@ describe('import', () => {
     assert.deepEqual(updated.entries, [{id: 'batch_size', action: 'update', changed: ['value']}, {id: 'greeting', action: 'unchanged', changed: []}])
   })
 
-  it('Airflow itself reads what the imports wrote', needsAirflow, () => {
+  it('Airflow itself reads what the imports wrote', () => {
     const conns = airflowReads('connection', ['warehouse', 'slack', 'reporting_db', 'search'])
     assert.equal(conns.warehouse.core.password, 'imported-pw-77')
     assert.deepEqual(conns.warehouse.sdk.extra, {sslmode: 'verify-full', private_key: 'k'})
@@ -338,7 +338,7 @@ describe('connections check', () => {
     assert.deepEqual(command, ['python', '-c', CHECK_SNIPPET, 'my_db'])
   })
 
-  it('shows what the real Airflow resolved: the snippet run against moto, its line in the task log', needsAirflow, async () => {
+  it('shows what the real Airflow resolved: the snippet run against moto, its line in the task log', async () => {
     const {CHECK_SNIPPET} = await import('../../dist/lib/secrets/check.js')
     const kwargs = backendKwargs('airflow')
     const airflow = spawnSync(AIRFLOW_PYTHON, ['-c', CHECK_SNIPPET, 'my_db'], {
@@ -382,7 +382,7 @@ describe('connections check', () => {
     assert.match(r.stdout, /^extra keys\s+api_token, sslmode, timeout$/m)
   })
 
-  it('says which backends Airflow asked when it does not find the connection', needsAirflow, async () => {
+  it('says which backends Airflow asked when it does not find the connection', async () => {
     const {CHECK_SNIPPET} = await import('../../dist/lib/secrets/check.js')
     const airflow = spawnSync(AIRFLOW_PYTHON, ['-c', CHECK_SNIPPET, 'absent'], {
       encoding: 'utf8',

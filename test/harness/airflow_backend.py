@@ -2,8 +2,8 @@
 
 Usage: python airflow_backend.py '<backend kwargs JSON>' connection|variable ID...
 
-Needs a Python with apache-airflow and the amazon provider (the tests default to
-/tmp/trial/venv/bin/python, or AIRFLOW_ECS_TEST_AIRFLOW_PYTHON). AWS_ENDPOINT_URL points
+Run with the tests' virtualenv python (test/harness/pyenv.mjs: the image's Airflow and
+amazon provider). AWS_ENDPOINT_URL points
 boto3 at moto. Prints one JSON object: for a variable, get_variable(id); for a
 connection, get_connection(id) deserialised by both Connection classes Airflow uses (core,
 in the scheduler and API server, and the Task SDK's, in tasks), or null when not found.

@@ -13,10 +13,10 @@ import {changedFields, fromJson, fromUri, isSensitiveKey, masked, parseStored, s
 import {readImportFile} from '../../dist/lib/secrets/files.js'
 import {checkId, checkSize, variableText} from '../../dist/lib/secrets/kinds.js'
 import {parseAirflowUri} from '../../dist/lib/secrets/uri.js'
+import {testPython} from '../harness/pyenv.mjs'
 
-const AIRFLOW_PYTHON = process.env.AIRFLOW_ECS_TEST_AIRFLOW_PYTHON ?? '/tmp/trial/venv/bin/python'
-const hasAirflow = spawnSync(AIRFLOW_PYTHON, ['-c', 'import airflow.providers.amazon.aws.secrets.secrets_manager'], {stdio: 'ignore'}).status === 0
-const needsAirflow = hasAirflow ? {} : {skip: `no Python with apache-airflow at ${AIRFLOW_PYTHON} (set AIRFLOW_ECS_TEST_AIRFLOW_PYTHON)`}
+// The tests' virtualenv: the Airflow and amazon provider the image runs.
+const AIRFLOW_PYTHON = testPython()
 
 const URIS = [
   'postgres://user:pass@host:5432/schema',
@@ -104,7 +104,7 @@ function ours(read: () => unknown): unknown {
 }
 
 describe('Airflow connection formats', () => {
-  it('reads every URI and every stored JSON exactly as the installed Airflow does', needsAirflow, () => {
+  it('reads every URI and every stored JSON exactly as the installed Airflow does', () => {
     const airflow = airflowReadings()
     URIS.forEach((uri, i) => {
       const expected = airflow.uris[i].error ? {error: true} : canonical(airflow.uris[i])
