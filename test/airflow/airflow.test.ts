@@ -16,7 +16,6 @@ import {CloudWatchClient, GetMetricStatisticsCommand} from '@aws-sdk/client-clou
 import {DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient} from '@aws-sdk/client-ecs'
 import {DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client} from '@aws-sdk/client-elastic-load-balancing-v2'
 import {ListBucketsCommand, ListObjectsV2Command, S3Client} from '@aws-sdk/client-s3'
-import {CreateSecretCommand, SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 
 import {AirflowApi, type AirflowWorld, eventually, startAirflowWorld} from '../harness/airflow.ts'
 import {type CliResult, parseJson, repoRoot, runCli} from '../harness/cli.ts'
@@ -139,10 +138,16 @@ describe('Airflow really runs on the local ECS agent', {timeout: 1_200_000}, () 
   })
 
   it('a triggered run succeeds on a real Celery worker (SQS on moto), its log read while it runs and after (S3)', async () => {
-    // A variable and a connection where the deployment's secrets backend looks for them.
-    const sm = new SecretsManagerClient(sdkConfig(world.moto))
-    await sm.send(new CreateSecretCommand({Name: `${PROJECT}/variables/example_greeting`, SecretString: 'hello from Secrets Manager'}))
-    await sm.send(new CreateSecretCommand({Name: `${PROJECT}/connections/example_http`, SecretString: 'http://ext-api.example.com:8443'}))
+    // A variable and a connection, written by the CLI where the deployment's secrets backend
+    // looks for them; `connections check` shows what the deployed Airflow resolves.
+    ok(await cli(['variables', 'set', 'example_greeting', 'hello from Secrets Manager']), 'variables set')
+    ok(await cli(['connections', 'set', 'example_http', 'http://robot:p4ss-w0rd@ext-api.example.com:8443/v1?timeout=5']), 'connections set')
+    const check = await cli(['connections', 'check', 'example_http', '--json'])
+    ok(check, 'connections check')
+    const resolved = parseJson(check)
+    assert.equal(resolved.source, 'SecretsManagerBackend')
+    assert.deepEqual([resolved.conn_type, resolved.host, resolved.port, resolved.extra_keys], ['http', 'ext-api.example.com', 8443, ['timeout']])
+    assert.doesNotMatch(check.stdout + check.stderr, /p4ss-w0rd/, 'the password is never printed')
 
     // New DAGs start paused ([core] dags_are_paused_at_creation): unpause it, as a user would.
     const unpause = await cli(['task', `dags unpause ${DAG}`, '--wait'])
@@ -237,6 +242,14 @@ describe('Airflow really runs on the local ECS agent', {timeout: 1_200_000}, () 
     assert.equal(failing.code, 7, failing.stderr)
     assert.match(failing.stdout, /about to fail/)
     assert.match(failing.stderr, /exit code 7/)
+    // status lists the crashed one-off task with its real exit code and its last lines.
+    const status = parseJson(await cli(['status', '--json']))
+    const crashed = status.failedTasks.find((t: any) => t.exitCode === 7)
+    assert.ok(crashed, JSON.stringify(status.failedTasks))
+    assert.equal(crashed.component, 'standalone')
+    assert.ok(crashed.lastLines.includes('about to fail'), JSON.stringify(crashed))
+    const human = await cli(['status'])
+    assert.match(human.stdout, /Last lines of standalone task [0-9a-f-]+:\n {2}about to fail/)
   })
 
   it('every service is still running what it should', async () => {

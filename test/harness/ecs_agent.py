@@ -27,7 +27,8 @@ host, so:
   Airflow option that controls it, for every process of the cluster (both ends agree). So one
   task per listening component and cluster (a second api-server would clash);
 - VPC-only names in environment values and secrets are rewritten: a Cloud Map name
-  (<service>.<namespace>[:port]) to 127.0.0.1 and the cluster's local port, an RDS endpoint
+  (<service>.<namespace>[:port], any service of a private namespace) to 127.0.0.1 and the
+  cluster's local port for that container port, an RDS endpoint
   (*.rds.amazonaws.com[:port]) to the harness's PostgreSQL. The role and database named in a
   database URL are created in that PostgreSQL on first use (RDS creates them on ECS).
 
@@ -225,30 +226,26 @@ class LocalAgent:
                 self.cluster_ports[cluster] = {p: _free_port() for p in PORTS}
             return self.cluster_ports[cluster]
 
-    def _cloud_map_names(self, cluster: str) -> dict[str, str]:
-        """<service>.<namespace> of every Cloud Map service an ECS service registers in."""
-        names: dict[str, str] = {}
+    def _cloud_map_namespaces(self) -> list[str]:
+        """Every private DNS namespace in Cloud Map: <service>.<namespace> is a VPC-only name.
+
+        By namespace, not by registered service: a task may start before the service it
+        calls is registered (ECS resolves the name at call time; here it is rewritten once).
+        """
+        names: list[str] = []
         try:
             for ecs in self._ecs_of():
-                for service in list(ecs.services.values()):
-                    if service.cluster_name != cluster:
-                        continue
-                    for registry in service.service_registries or []:
-                        arn = registry.get("registryArn", "")
-                        sd = self._discovery(ecs.account_id, ecs.region_name)
-                        found = sd.services.get(arn.split("/")[-1])
-                        if found is not None:
-                            namespace = sd.namespaces[found.namespace_id]
-                            names[f"{found.name}.{namespace.name}"] = service.name
+                sd = self._discovery(ecs.account_id, ecs.region_name)
+                names.extend(ns.name for ns in list(sd.namespaces.values()))
         except Exception:  # noqa: BLE001 - the name map is best effort while moto changes
             pass
-        return names
+        return sorted(set(names), key=len, reverse=True)
 
     def _rewrite(self, cluster: str, value: str) -> str:
         ports = self._ports(cluster)
-        for name in self._cloud_map_names(cluster):
+        for namespace in self._cloud_map_namespaces():
             value = re.sub(
-                re.escape(name) + r"(?::(\d+))?",
+                r"[A-Za-z0-9-]+\." + re.escape(namespace) + r"(?::(\d+))?",
                 lambda m: "127.0.0.1" + (f":{ports.get(int(m.group(1)), m.group(1))}" if m.group(1) else ""),
                 value,
             )
@@ -388,6 +385,7 @@ class LocalAgent:
             t.task.stopped_reason = t.reason
         t.stopped = True
         t.stopped_at = time.time()
+        t.task.stopped_at = t.task.stoppedAt = t.stopped_at
 
     def _replace_missing_service_tasks(self) -> bool:
         """A service task that stopped on its own is replaced, as the ECS scheduler does."""

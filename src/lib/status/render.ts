@@ -22,7 +22,10 @@ export function render(s: Status): string {
           {header: 'exit', get: (t) => t.exitCode},
           {header: 'stopped', get: (t) => t.stoppedAt},
           {header: 'reason', get: (t) => t.stoppedReason},
-        ])}`,
+        ])}${s.failedTasks
+          .filter((t) => t.lastLines.length > 0)
+          .map((t) => `\n\nLast lines of ${t.component} task ${t.taskId}:\n${t.lastLines.map((l) => `  ${l}`).join('\n')}`)
+          .join('')}`,
   )
   parts.push(
     s.targets.length === 0

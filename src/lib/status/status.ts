@@ -4,8 +4,10 @@ import {ApplicationAutoScalingClient, DescribeScalableTargetsCommand} from '@aws
 import {DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, type ListTasksCommandInput} from '@aws-sdk/client-ecs'
 import {DescribeListenersCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client} from '@aws-sdk/client-elastic-load-balancing-v2'
 
+import {CloudWatchLogsClient, GetLogEventsCommand} from '@aws-sdk/client-cloudwatch-logs'
+
 import {type AwsContext} from '../aws/context.js'
-import {SERVICE_COMPONENTS} from '../components.js'
+import {type ComponentTarget, SERVICE_COMPONENTS, logStreamName} from '../components.js'
 import {type ScheduledActionView, listSchedules, resourceId} from '../scale/scale.js'
 
 export interface ComponentStatus {
@@ -24,6 +26,22 @@ export interface FailedTask {
   stoppedAt?: string
   stoppedReason?: string
   exitCode?: number
+  /** The last lines its container wrote (why it failed, usually). */
+  lastLines: string[]
+}
+
+const LAST_LINES = 5
+
+/** The last lines of one task's container log; none when the stream is gone or unreadable. */
+async function lastLines(logs: CloudWatchLogsClient, target: ComponentTarget, taskId: string): Promise<string[]> {
+  try {
+    const r = await logs.send(
+      new GetLogEventsCommand({logGroupName: target.logGroup, logStreamName: logStreamName(target, taskId), startFromHead: false, limit: LAST_LINES}),
+    )
+    return (r.events ?? []).map((e) => (e.message ?? '').trimEnd())
+  } catch {
+    return []
+  }
 }
 
 export interface Status {
@@ -39,16 +57,21 @@ export interface Status {
 /** Stopped tasks that failed: a non-zero exit, or stopped for a reason other than scaling or a rollout. */
 async function failedTasks(ecs: ECSClient, ctx: AwsContext): Promise<FailedTask[]> {
   const cluster = ctx.deployment.cluster.name
-  const sources: Array<{component: string; container: string; list: ListTasksCommandInput}> = [
+  const sources: Array<{component: string; container: string; target: ComponentTarget; list: ListTasksCommandInput}> = [
     ...SERVICE_COMPONENTS.map((component) => {
-      const {service, container} = ctx.deployment.components[component]
-      return {component: component as string, container, list: {cluster, serviceName: service, desiredStatus: 'STOPPED' as const, maxResults: 10}}
+      const target = ctx.deployment.components[component]
+      return {component: component as string, container: target.container, target, list: {cluster, serviceName: target.service, desiredStatus: 'STOPPED' as const, maxResults: 10}}
     }),
     // One-off tasks this CLI started (db migrate, users create, `task ...`).
-    {component: 'standalone', container: ctx.deployment.standalone.container, list: {cluster, startedBy: 'airflow-ecs', desiredStatus: 'STOPPED' as const, maxResults: 10}},
+    {
+      component: 'standalone',
+      container: ctx.deployment.standalone.container,
+      target: ctx.deployment.standalone,
+      list: {cluster, startedBy: 'airflow-ecs', desiredStatus: 'STOPPED' as const, maxResults: 10},
+    },
   ]
   const lists = await Promise.all(sources.map(async (src) => ({src, arns: (await ecs.send(new ListTasksCommand(src.list))).taskArns ?? []})))
-  const out: FailedTask[] = []
+  const out: Array<FailedTask & {target: ComponentTarget}> = []
   for (const {src, arns} of lists) {
     if (arns.length === 0) continue
     for (const t of (await ecs.send(new DescribeTasksCommand({cluster, tasks: arns}))).tasks ?? []) {
@@ -57,10 +80,13 @@ async function failedTasks(ecs: ECSClient, ctx: AwsContext): Promise<FailedTask[
       const normalStop = /Scaling activity|deployment|Essential container in task exited|Task stopped by user|airflow-ecs/i.test(t.stoppedReason ?? '')
       const failed = (exitCode !== undefined && exitCode !== 0) || (exitCode === undefined && !normalStop)
       if (!failed) continue
-      out.push({component: src.component, taskId: t.taskArn!.split('/').pop()!, stoppedAt: t.stoppedAt?.toISOString(), stoppedReason: t.stoppedReason || c?.reason, exitCode})
+      const taskId = t.taskArn!.split('/').pop()!
+      out.push({component: src.component, taskId, stoppedAt: t.stoppedAt?.toISOString(), stoppedReason: t.stoppedReason || c?.reason, exitCode, lastLines: [], target: src.target})
     }
   }
-  return out.sort((a, b) => (b.stoppedAt ?? '').localeCompare(a.stoppedAt ?? '')).slice(0, 5)
+  const newest = out.sort((a, b) => (b.stoppedAt ?? '').localeCompare(a.stoppedAt ?? '')).slice(0, 5)
+  const logs = new CloudWatchLogsClient(ctx.clientConfig)
+  return Promise.all(newest.map(async ({target, ...task}) => ({...task, lastLines: await lastLines(logs, target, task.taskId)})))
 }
 
 async function targetHealth(ctx: AwsContext): Promise<Status['targets']> {
