@@ -12,7 +12,7 @@ variable "project_name" {
 variable "image" {
   description = "Airflow image for every component (airflow-ecs build pushes ours to the ECR repository)."
   type        = string
-  default     = "apache/airflow:slim-3.3.0-python3.12"
+  default     = "apache/airflow:slim-3.3.2-python3.11"
 }
 
 variable "allowed_cidrs" {

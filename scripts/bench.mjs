@@ -85,3 +85,12 @@ if (process.env.BENCH_DEPLOY !== '0') {
   console.log(`\n${deployTable(d)}`)
   if (!d.ok) process.exitCode = 1
 }
+
+// The real-Airflow tier: its time and the memory of the Airflow processes (about 4 minutes;
+// BENCH_AIRFLOW=0 skips it).
+if (process.env.BENCH_AIRFLOW !== '0') {
+  const {airflowTable, benchAirflow} = await import('./bench-airflow.mjs')
+  const a = benchAirflow()
+  console.log(`\n${airflowTable(a)}`)
+  if (!a.ok) process.exitCode = 1
+}

@@ -52,8 +52,18 @@ describe('Airflow really runs on the local ECS agent', {timeout: 1_200_000}, () 
     env = {...world.moto.env, ...terraformEnv(), AIRFLOW_ECS_PROJECT_DIR: projectDir}
   })
   after(async () => {
+    const tasks = world?.state().tasks ?? []
     await world?.stop()
-    console.log(`# Airflow tier: ${Math.round((Date.now() - started) / 1000)} s`)
+    // The tier's own time and the peak memory of each component's processes (the whole
+    // process group of its container), for `npm run bench` (AIRFLOW_ECS_TIER_REPORT).
+    const peak: Record<string, number> = {}
+    for (const t of tasks) {
+      const component = t.group.startsWith('service:') ? t.group.slice(`service:${PROJECT}-`.length) : 'standalone (one-off tasks)'
+      for (const c of t.containers) if (!c.emulated) peak[component] = Math.max(peak[component] ?? 0, c.peakRssMiB ?? 0)
+    }
+    const report = {seconds: Math.round((Date.now() - started) / 1000), peakRssMiB: peak}
+    console.log(`# Airflow tier: ${JSON.stringify(report)}`)
+    if (process.env.AIRFLOW_ECS_TIER_REPORT) writeFileSync(process.env.AIRFLOW_ECS_TIER_REPORT, JSON.stringify(report, null, 2))
   })
 
   it('deploys from nothing: real `db migrate`, the admin user by FAB, a healthy api-server', async () => {

@@ -15,6 +15,7 @@ export interface AgentContainer {
   pid: number | null
   exitCode: number | null
   emulated: boolean
+  peakRssMiB?: number
   logGroup: string | null
   logStream: string | null
 }

@@ -84,6 +84,8 @@ class _Container:
         self.exit_code: int | None = None
         self.log_target: tuple[str, str] | None = None
         self.pump: threading.Thread | None = None
+        # Peak resident memory of the container (its whole process group), in MiB.
+        self.peak_rss_mib = 0.0
 
 
 class _Task:
@@ -327,12 +329,37 @@ class LocalAgent:
 
     # ---------------------------------------------------------------- watcher
     def _watch(self) -> None:
+        ticks = 0
         while True:
             time.sleep(0.3)
+            ticks += 1
             try:
                 self._tick()
+                if ticks % 5 == 0:
+                    self._sample_memory()
             except Exception:  # noqa: BLE001 - keep watching whatever moto does meanwhile
                 pass
+
+    def _sample_memory(self) -> None:
+        """Peak RSS per container: the sum over its process group (Celery and gunicorn fork)."""
+        page_mib = os.sysconf("SC_PAGE_SIZE") / 2**20
+        by_group: dict[int, float] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    group = int(f.read().rsplit(")", 1)[1].split()[2])
+                with open(f"/proc/{entry}/statm") as f:
+                    rss = int(f.read().split()[1]) * page_mib
+            except (OSError, ValueError, IndexError):
+                continue
+            by_group[group] = by_group.get(group, 0.0) + rss
+        for t in list(self.tasks.values()):
+            for c in t.containers:
+                if c.process is not None and c.exit_code is None:
+                    c.peak_rss_mib = max(c.peak_rss_mib, by_group.get(c.process.pid, 0.0))
+        self._write_state()
 
     def _tick(self) -> None:
         changed = False
@@ -432,6 +459,7 @@ class LocalAgent:
                         "containers": [
                             {"name": c.name, "pid": c.process.pid if c.process else None,
                              "exitCode": c.exit_code, "emulated": c.emulated,
+                             "peakRssMiB": round(c.peak_rss_mib, 1),
                              "logGroup": c.log_target[0] if c.log_target else None,
                              "logStream": c.log_target[1] if c.log_target else None}
                             for c in t.containers

@@ -73,7 +73,7 @@ export async function createFixture(moto: Moto, project = 'airflow'): Promise<Fi
         containerDefinitions: [
           {
             name: container,
-            image: 'apache/airflow:slim-3.3.0-python3.12',
+            image: 'apache/airflow:slim-3.3.2-python3.11',
             command: name === 'standalone' ? ['version'] : [name],
             logConfiguration: {logDriver: 'awslogs', options: {'awslogs-group': logGroup, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs'}},
           },

@@ -71,7 +71,7 @@ def test_every_airflow_service_builds_from_existing_files_and_mounts_existing_pa
         service = SERVICES[name]
         build = service["build"]
         assert (ROOT / build["context"] / build["dockerfile"]).is_file(), name
-        assert service["image"].endswith(":3.3.0"), name
+        assert service["image"].endswith(":" + pins("build/requirements.txt")["apache-airflow"]), f"{name}: tagged with the pinned Airflow"
         targets = {}
         for volume in service["volumes"]:
             source, target = volume.split(":")[:2]
@@ -273,6 +273,13 @@ def test_both_images_build_the_pinned_airflow_on_the_slim_base_and_the_tests_pyt
         assert froms and all(f.startswith("FROM apache/airflow:slim-${AIRFLOW_VERSION}-python${PYTHON_VERSION}") for f in froms), froms
         assert "--constraint /tmp/constraints.txt" in text and "raw.githubusercontent.com" not in text
         assert "COPY build/requirements.txt build/constraints.txt /tmp/" in text or "COPY build/constraints.txt /tmp/constraints.txt" in text
+
+
+def test_the_infra_default_image_is_the_pinned_airflow():
+    airflow = pins("build/requirements.txt")["apache-airflow"]
+    python = "%d.%d" % sys.version_info[:2]
+    variables = (ROOT / "infra-terraform/variables.tf").read_text()
+    assert f'default     = "apache/airflow:slim-{airflow}-python{python}"' in variables
 
 
 def test_one_pinned_set_for_the_image_and_the_tests():
