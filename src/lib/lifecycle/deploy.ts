@@ -16,7 +16,7 @@ import {startTask} from '../ecs/standalone.js'
 import {attach} from '../ecs/task-runner.js'
 import {CliError, EXIT} from '../errors.js'
 import {childProcessMs} from '../process/runner.js'
-import {ECR_REPOSITORY, ECR_TARGETS, type PlanSummary, Terraform, imageIndependentTargets, requireTerraformDir, writeTfvars} from '../terraform/terraform.js'
+import {ECR_REPOSITORY, ECR_TARGETS, type PlanSummary, Terraform, imageIndependentTargets, requireTerraformDir, tfvarsImage, writeTfvars} from '../terraform/terraform.js'
 import {webAddress} from '../web/url.js'
 import {ADMIN_COMMAND, adminCreated, markAdminCreated} from './admin.js'
 import {waitStable} from './stable.js'
@@ -90,6 +90,11 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
     if (failure) throw failure
   })
   await steps.run('terraform init', (log) => tf(log).init())
+
+  // The project's settings before any apply: every name, the ECR repository's included, comes
+  // from project_name. The image is not known yet when building (it needs the repository), so
+  // the file keeps naming the last deploy's until it is.
+  writeTfvars(settings, options.image ?? tfvarsImage(settings))
 
   // The ECR repository first, alone: the image has to be pushed before the services start.
   let state = await tf().state()

@@ -3,7 +3,7 @@
 // *.auto.tfvars.json by itself, so a plain `terraform plan` by hand sees the same inputs).
 // Every run goes through the process runner, with terraform's output streamed and the
 // values it should not print hidden.
-import {existsSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {type Settings, terraformChildEnv} from '../config/resolver.js'
@@ -63,6 +63,16 @@ export function tfvars(settings: Settings, image?: string): Record<string, unkno
   if (extra && typeof extra === 'object' && !Array.isArray(extra)) Object.assign(vars, extra)
   if (image) vars.image = image
   return vars
+}
+
+/** The image the generated tfvars file names now (the last deploy's), if any. */
+export function tfvarsImage(settings: Settings): string | undefined {
+  try {
+    const {image} = JSON.parse(readFileSync(join(settings.terraformDir, TFVARS_FILE), 'utf8')) as {image?: unknown}
+    return typeof image === 'string' && image !== '' ? image : undefined
+  } catch {
+    return undefined
+  }
 }
 
 export function writeTfvars(settings: Settings, image?: string): Record<string, unknown> {
