@@ -4,7 +4,7 @@ import {BaseCommand} from '../lib/command.js'
 
 export default class Deploy extends BaseCommand {
   static override summary = 'Create or update the whole deployment: infrastructure, image, database, admin user.'
-  static override description = `In order: preflight checks, terraform init, the ECR repository (only when missing), terraform plan, docker build and push (skipped with --image) while Terraform creates what does not need the image, terraform apply, airflow db migrate (a standalone task), the admin user (first deploy only), and a wait until every service is stable. Prints the URL and how long each step took.
+  static override description = `In order: preflight checks, terraform init, the Terraform settings file (written before any apply), the ECR repository (only when missing), terraform plan, docker build and push (skipped with --image) while Terraform applies everything but the services (task definitions included), airflow db migrate (a standalone task), the admin user (first deploy only), terraform apply of the services, and a wait until every service is stable. Prints the URL and how long each step took.
 On a terminal it shows the plan (to add / change / destroy) and asks before applying; --yes skips the question (needed in CI). Running it again continues from where it stopped.
 Settings reach Terraform through infra-terraform/airflow-ecs.auto.tfvars.json, written from airflow-ecs.json (no secrets).
 The admin password is generated in Secrets Manager; the first deploy shows it once on a terminal, and \`admin-password\` shows it again.`

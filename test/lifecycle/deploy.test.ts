@@ -1,5 +1,6 @@
 // The whole lifecycle as a user runs it, against moto with the real infra-terraform, from a
-// fresh copy of the project: deploy --yes --image, deploy again (converges), url,
+// fresh copy of the project: deploy --yes --image (db migrate and the admin user before any
+// service exists), deploy again (converges), url,
 // status --json, task --wait, a deploy that builds (fake docker) while Terraform applies
 // what does not need the image, then destroy --yes. No secret value from Secrets Manager
 // may appear in any output of the run.
@@ -10,7 +11,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {DescribeClustersCommand, ECSClient} from '@aws-sdk/client-ecs'
+import {DescribeClustersCommand, DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListServicesCommand, ListTasksCommand, type Task} from '@aws-sdk/client-ecs'
 import {DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client} from '@aws-sdk/client-elastic-load-balancing-v2'
 import {DescribeDBInstancesCommand, RDSClient} from '@aws-sdk/client-rds'
 import {GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
@@ -46,6 +47,32 @@ function onTerminal(args: string[], script: Array<[string, string]> = [], timeou
 
 const stepStatus = (out: any): Record<string, string> => Object.fromEntries(out.steps.map((s: any) => [s.step, s.status]))
 
+/** Every task moto knows in the cluster, running or stopped. */
+async function clusterTasks(cluster: string): Promise<Task[]> {
+  const ecs = new ECSClient(sdkConfig(moto))
+  const arns = new Set<string>()
+  for (const desiredStatus of [undefined, 'STOPPED'] as const) {
+    for (const arn of (await ecs.send(new ListTasksCommand({cluster, desiredStatus}))).taskArns ?? []) arns.add(arn)
+  }
+  const tasks: Task[] = []
+  const all = [...arns]
+  for (let i = 0; i < all.length; i += 100) tasks.push(...((await ecs.send(new DescribeTasksCommand({cluster, tasks: all.slice(i, i + 100)}))).tasks ?? []))
+  return tasks
+}
+
+/** When each service of the cluster was created (its first deployment, where moto keeps it). */
+async function serviceCreations(cluster: string): Promise<Array<{name: string; createdAt: number}>> {
+  const ecs = new ECSClient(sdkConfig(moto))
+  const arns = (await ecs.send(new ListServicesCommand({cluster}))).serviceArns ?? []
+  if (arns.length === 0) return []
+  const services = (await ecs.send(new DescribeServicesCommand({cluster, services: arns}))).services ?? []
+  return services.map((s) => {
+    const times = [s.createdAt, ...(s.deployments ?? []).map((d) => d.createdAt)].filter((t): t is Date => t instanceof Date).map((t) => t.getTime())
+    assert.ok(times.length > 0, `no creation time for ${s.serviceName}`)
+    return {name: s.serviceName!, createdAt: Math.min(...times)}
+  })
+}
+
 describe('deploy, operate, destroy', {timeout: 900_000}, () => {
   before(async () => {
     moto = await startMoto()
@@ -78,11 +105,30 @@ describe('deploy, operate, destroy', {timeout: 900_000}, () => {
       'ECR repository:done',
       'build and push:skipped',
       'terraform plan:done',
-      'terraform apply:done',
+      'terraform apply (infrastructure):done',
+      'terraform plan (services):done',
       'db migrate:done',
       'admin user:done',
+      'terraform apply (services):done',
       'services stable:done',
     ])
+    // No Airflow component starts on an empty schema: db migrate, then the admin user, both ran
+    // before any ECS service existed, and so before any service task.
+    const tasks = await clusterTasks('airflow')
+    const oneOff = (command: RegExp) => tasks.filter((t) => t.startedBy === 'airflow-ecs' && command.test((t.overrides?.containerOverrides?.[0]?.command ?? []).join(' ')))
+    const [migrate, ...moreMigrates] = oneOff(/^db migrate$/)
+    const [admin, ...moreAdmins] = oneOff(/airflow users create/)
+    assert.ok(migrate?.startedAt && admin?.startedAt, 'moto has the db migrate and users create tasks')
+    assert.deepEqual([moreMigrates.length, moreAdmins.length], [0, 0])
+    assert.ok(migrate.startedAt < admin.startedAt, 'db migrate before the admin user')
+    const services = await serviceCreations('airflow')
+    assert.equal(services.length, 6)
+    for (const s of services) {
+      assert.ok(admin.startedAt.getTime() < s.createdAt, `${s.name} was created at ${new Date(s.createdAt).toISOString()}, before the admin user (${admin.startedAt.toISOString()})`)
+    }
+    const serviceTasks = tasks.filter((t) => t.group?.startsWith('service:'))
+    assert.ok(serviceTasks.length >= 5, `${serviceTasks.length} service tasks`)
+    for (const t of serviceTasks) assert.ok(t.startedAt! > admin.startedAt, `${t.group} started a task before the admin user was created`)
     assert.match(r.stderr, /\[\d\d:\d\d:\d\d\] start terraform init/, 'plain timestamped progress off a terminal')
     assert.match(r.stderr, /\[\d\d:\d\d:\d\d\] done  db migrate \(\d+\.\d+s\)/)
     assert.match(r.stderr, /Read complete after \w+ \[id=\(redacted\)\]/, 'the random-password data source id is hidden')
@@ -97,7 +143,10 @@ describe('deploy, operate, destroy', {timeout: 900_000}, () => {
     // The human form: a per-step timing table and the URL.
     assert.match(r.stdout, /STEP\s+STATUS\s+SECONDS\s+NOTE/)
     assert.match(r.stdout, /terraform plan\s+done\s+\d+\.\d\s+\+0 ~0 -0/)
-    assert.match(r.stdout, /terraform apply\s+skipped\s+no changes/)
+    assert.match(r.stdout, /terraform apply \(infrastructure\)\s+skipped\s+no changes/)
+    assert.match(r.stdout, /terraform plan \(services\)\s+skipped\s+nothing applied since terraform plan/)
+    assert.match(r.stdout, /db migrate\s+done/, 'migrations run on every deploy')
+    assert.match(r.stdout, /terraform apply \(services\)\s+skipped\s+no changes/)
     assert.match(r.stdout, /ECR repository\s+skipped\s+exists/)
     assert.match(r.stdout, /admin user\s+skipped\s+created by an earlier deploy/)
     assert.match(r.stdout, /Airflow is at http:\/\//)
@@ -143,7 +192,7 @@ describe('deploy, operate, destroy', {timeout: 900_000}, () => {
     const r = onTerminal(['deploy', '--image', IMAGE])
     assert.equal(r.code, 0, r.screen.slice(-3000))
     assert.match(r.screen, /✔ terraform plan/)
-    assert.match(r.screen, /↓ terraform apply \[skipped: no changes\]/)
+    assert.match(r.screen, /↓ terraform apply \(services\) \[skipped: no changes\]/)
     assert.doesNotMatch(r.screen, /Apply\?/)
     assert.match(r.screen, /Airflow is at http:\/\//)
     assert.doesNotMatch(r.screen, /Sign in as/)
@@ -168,9 +217,21 @@ describe('deploy, operate, destroy', {timeout: 900_000}, () => {
     const steps = stepStatus(out)
     assert.equal(steps['build and push'], 'done')
     assert.equal(steps['terraform apply (infrastructure)'], 'done')
-    assert.equal(steps['terraform apply'], 'done')
+    assert.equal(steps['terraform plan (services)'], 'done')
+    assert.equal(steps['db migrate'], 'done')
+    assert.equal(steps['terraform apply (services)'], 'done')
     assert.match(r.stderr, /\[build and push\] /, 'the parallel steps label their lines')
     assert.match(r.stderr, /\[terraform apply \(infrastructure\)\] /)
+    // The services move to the new image only once it is pushed and the schema migrated.
+    const at = (pattern: RegExp): number => {
+      const i = r.stderr.search(pattern)
+      assert.ok(i >= 0, `${pattern} is in the progress lines`)
+      return i
+    }
+    assert.ok(at(/done {2}build and push/) < at(/start db migrate/))
+    assert.ok(at(/done {2}terraform apply \(infrastructure\)/) < at(/start db migrate/))
+    assert.ok(at(/done {2}db migrate/) < at(/start terraform apply \(services\)/))
+    assert.ok(at(/start terraform apply \(services\)/) < at(/aws_ecs_service\.this: Modifying/), 'no service is updated before the last apply')
     const calls = readFileSync(dockerLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
     const login = calls.find((c) => c.args[0] === 'login')
     assert.ok(login?.stdin, 'docker login got the password on stdin')

@@ -1,8 +1,9 @@
 // `deploy`: everything the reference did in nine manual steps, in order, resumable.
-//   preflight → terraform init → ECR repository (only when missing) → terraform plan
-//   (asked about on a terminal) → build and push ∥ the part of the apply that does not
-//   need the pushed image → terraform apply → db migrate → admin user (first deploy)
-//   → services stable → URL.
+//   preflight → terraform init → project settings (tfvars) → ECR repository (only when
+//   missing) → terraform plan (asked about on a terminal) → build and push ∥ the apply of
+//   everything but the services (task definitions included) → plan of the services →
+//   db migrate → admin user (first deploy) → apply of the services → services stable → URL.
+// No Airflow component starts before its schema is migrated.
 // Running it again continues from where it stopped: every step looks at what is there.
 import {mkdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
@@ -16,11 +17,17 @@ import {startTask} from '../ecs/standalone.js'
 import {attach} from '../ecs/task-runner.js'
 import {CliError, EXIT} from '../errors.js'
 import {childProcessMs} from '../process/runner.js'
-import {ECR_REPOSITORY, ECR_TARGETS, type PlanSummary, Terraform, imageIndependentTargets, requireTerraformDir, writeTfvars} from '../terraform/terraform.js'
+import {ECR_REPOSITORY, ECR_TARGETS, type PlanSummary, Terraform, imageIndependentTargets, requireTerraformDir, tfvarsImage, writeTfvars} from '../terraform/terraform.js'
 import {webAddress} from '../web/url.js'
 import {ADMIN_COMMAND, adminCreated, markAdminCreated} from './admin.js'
 import {waitStable} from './stable.js'
-import {type StepTiming, Steps} from './steps.js'
+import {type ParallelStep, type StepLog, type StepTiming, Steps} from './steps.js'
+
+const INFRASTRUCTURE = 'terraform apply (infrastructure)'
+const SERVICES_PLAN = 'terraform plan (services)'
+const SERVICES_APPLY = 'terraform apply (services)'
+
+const note = (plan: PlanSummary): string => `+${plan.add} ~${plan.change} -${plan.destroy}`
 
 export interface DeployOptions {
   /** A prebuilt image reference: no build. */
@@ -91,6 +98,11 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
   })
   await steps.run('terraform init', (log) => tf(log).init())
 
+  // The project's settings before any apply: every name, the ECR repository's included, comes
+  // from project_name. The image is not known yet when building (it needs the repository), so
+  // the file keeps naming the last deploy's until it is.
+  writeTfvars(settings, options.image ?? tfvarsImage(settings))
+
   // The ECR repository first, alone: the image has to be pushed before the services start.
   let state = await tf().state()
   if (state.some((r) => r.address === ECR_REPOSITORY)) {
@@ -120,49 +132,70 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
   writeTfvars(settings, image)
   mkdirSync(settings.cacheDir, {recursive: true})
   const planFile = join(settings.cacheDir, 'deploy.tfplan')
-  const {summary: plan, changes} = await steps.run('terraform plan', (log) => tf(log).plan(planFile))
-  steps.annotate('terraform plan', `+${plan.add} ~${plan.change} -${plan.destroy}`)
+  const servicesPlanFile = join(settings.cacheDir, 'deploy-services.tfplan')
+  const first = await steps.run('terraform plan', (log) => tf(log).plan(planFile))
+  const plan = first.summary
+  steps.annotate('terraform plan', note(plan))
   const total = plan.add + plan.change + plan.destroy
-  // A saved plan holds sensitive values in plain text: it does not outlive this run.
+  let firstDeploy = false
+  // Saved plans hold sensitive values in plain text: they do not outlive this run.
   try {
     if (total > 0 && !options.yes) {
       if (!options.confirm || !(await options.confirm(plan))) {
         throw new CliError('Deploy cancelled; nothing was applied.', {code: 'CANCELLED', hint: 'Run it again and answer yes, or pass --yes.'})
       }
     }
-    if (build) {
-      // The image builds while Terraform creates what does not run it (network, database,
-      // load balancer, queues, secrets, roles); the services follow once it is pushed.
-      const targets = imageIndependentTargets(changes)
-      const b = build
-      await steps.parallel<unknown>([
-        {title: 'build and push', work: (log) => buildImage(b.ctx, {tag: b.tag, platform: options.platform, push: true, cwd: settings.projectRoot, onLine: log})},
-        ...(targets.length > 0 ? [{title: 'terraform apply (infrastructure)', work: (log: (l: string) => void) => tf(log).applyTargets(targets, 'terraform apply (infrastructure)')}] : []),
-      ])
-      await steps.run('terraform apply', (log) => tf(log).apply())
-    } else if (total > 0) {
-      await steps.run('terraform apply', (log) => tf(log).applyPlan(planFile))
+    // 1. Everything that does not run the image (network, database, load balancer, queues,
+    //    secrets, roles, task definitions), while the image builds.
+    const targets = imageIndependentTargets(first.changes)
+    const b = build
+    const work: Array<ParallelStep<unknown>> = [
+      ...(b ? [{title: 'build and push', work: (log: StepLog) => buildImage(b.ctx, {tag: b.tag, platform: options.platform, push: true, cwd: settings.projectRoot, onLine: log})}] : []),
+      ...(targets.length > 0 ? [{title: INFRASTRUCTURE, work: (log: StepLog) => tf(log).applyTargets(targets, INFRASTRUCTURE)}] : []),
+    ]
+    if (work.length > 0) await steps.parallel(work)
+    if (targets.length === 0) steps.skip(INFRASTRUCTURE, total > 0 ? 'nothing to apply before the services' : 'no changes')
+
+    // 2. What is left, the services and their scaling, planned again once the rest exists (the
+    //    first plan still holds when nothing was applied). Its outputs name the cluster, the
+    //    network and the standalone task definition, so the one-off tasks run before any service.
+    let rest = first
+    let restFile = planFile
+    if (targets.length > 0) {
+      rest = await steps.run(SERVICES_PLAN, (log) => tf(log).plan(servicesPlanFile, SERVICES_PLAN))
+      restFile = servicesPlanFile
+      steps.annotate(SERVICES_PLAN, note(rest.summary))
     } else {
-      steps.skip('terraform apply', 'no changes')
+      steps.skip(SERVICES_PLAN, 'nothing applied since terraform plan')
+    }
+    const planned = contextFor(settings, parseDeployment(rest.outputs.airflow_ecs, settings.project, settings.overrides), region)
+
+    // 3. The schema, and the admin user on the first deploy, before any component starts.
+    await steps.run('db migrate', (log) => runTask(planned, options.bin, ['db', 'migrate'], log, '`airflow db migrate`'))
+    firstDeploy = !(await adminCreated(planned))
+    if (firstDeploy) {
+      await steps.run('admin user', async (log) => {
+        await runTask(planned, options.bin, ADMIN_COMMAND, log, '`airflow users create`')
+        await markAdminCreated(planned)
+      })
+    } else {
+      steps.skip('admin user', 'created by an earlier deploy')
+    }
+
+    // 4. The services, on a migrated database.
+    if (rest.summary.add + rest.summary.change + rest.summary.destroy > 0) {
+      await steps.run(SERVICES_APPLY, (log) => tf(log).applyPlan(restFile, SERVICES_APPLY))
+    } else {
+      steps.skip(SERVICES_APPLY, 'no changes')
     }
   } finally {
     rmSync(planFile, {force: true})
+    rmSync(servicesPlanFile, {force: true})
   }
 
   const deployment = await loadDeployment(settings, {refresh: true})
   region ??= deployment.region
   const ctx = contextFor(settings, deployment, region)
-
-  await steps.run('db migrate', (log) => runTask(ctx, options.bin, ['db', 'migrate'], log, '`airflow db migrate`'))
-  const firstDeploy = !(await adminCreated(ctx))
-  if (firstDeploy) {
-    await steps.run('admin user', async (log) => {
-      await runTask(ctx, options.bin, ADMIN_COMMAND, log, '`airflow users create`')
-      await markAdminCreated(ctx)
-    })
-  } else {
-    steps.skip('admin user', 'created by an earlier deploy')
-  }
   await steps.run('services stable', (log) => waitStable(ctx, options.stableTimeoutMs, log))
   const {url} = await webAddress(ctx)
   // CPU since the process started: start-up included, the children and the waits not.

@@ -3,7 +3,7 @@
 // *.auto.tfvars.json by itself, so a plain `terraform plan` by hand sees the same inputs).
 // Every run goes through the process runner, with terraform's output streamed and the
 // values it should not print hidden.
-import {existsSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {type Settings, terraformChildEnv} from '../config/resolver.js'
@@ -16,9 +16,11 @@ export const ECR_REPOSITORY = 'aws_ecr_repository.airflow'
 export const ECR_TARGETS = [ECR_REPOSITORY, 'aws_ecr_lifecycle_policy.airflow']
 
 /**
- * Resource types that run or scale the image: they wait for the push. Everything else (network,
- * database, load balancer, queues, secrets, roles, task definitions) is applied while the
- * image builds. A task definition may name a tag that is not pushed yet; a service may not.
+ * Resource types that run or scale the image: the services and what depends on them. They wait
+ * for the push and for `airflow db migrate`, so no component starts on an old schema. Everything
+ * else (network, database, load balancer, queues, secrets, roles, task definitions) is applied
+ * first, while the image builds. A task definition may name a tag that is not pushed yet; a
+ * service may not.
  */
 const NEEDS_PUSHED_IMAGE = new Set([
   'aws_ecs_service',
@@ -38,6 +40,13 @@ export interface PlannedChange {
   address: string
   type: string
   actions: string[]
+}
+
+export interface PlanResult {
+  summary: PlanSummary
+  changes: PlannedChange[]
+  /** Root output values after the apply; unknown parts are left out. */
+  outputs: Record<string, unknown>
 }
 
 export function requireTerraformDir(settings: Settings): void {
@@ -63,6 +72,16 @@ export function tfvars(settings: Settings, image?: string): Record<string, unkno
   if (extra && typeof extra === 'object' && !Array.isArray(extra)) Object.assign(vars, extra)
   if (image) vars.image = image
   return vars
+}
+
+/** The image the generated tfvars file names now (the last deploy's), if any. */
+export function tfvarsImage(settings: Settings): string | undefined {
+  try {
+    const {image} = JSON.parse(readFileSync(join(settings.terraformDir, TFVARS_FILE), 'utf8')) as {image?: unknown}
+    return typeof image === 'string' && image !== '' ? image : undefined
+  } catch {
+    return undefined
+  }
 }
 
 export function writeTfvars(settings: Settings, image?: string): Record<string, unknown> {
@@ -91,7 +110,7 @@ export function summarize(changes: PlannedChange[]): PlanSummary {
   return summary
 }
 
-/** Resources of a plan that can be applied before the image is pushed (see NEEDS_PUSHED_IMAGE). */
+/** Resources of a plan that are applied before the image is pushed and the database migrated (see NEEDS_PUSHED_IMAGE). */
 export function imageIndependentTargets(changes: PlannedChange[]): string[] {
   return changes
     .filter((c) => !NEEDS_PUSHED_IMAGE.has(c.type) && (c.actions.includes('create') || c.actions.includes('update')))
@@ -155,24 +174,26 @@ export class Terraform {
     )
   }
 
-  /** Plans into a file; returns the summary and each change. */
-  async plan(planFile: string): Promise<{summary: PlanSummary; changes: PlannedChange[]}> {
-    await this.run(['plan', '-input=false', '-no-color', `-out=${planFile}`], 'terraform plan', 'Fix what the plan reports, then run deploy again.')
+  /**
+   * Plans into a file; returns the summary, each change, and the root outputs as they will be
+   * after the apply (the parts not known until then left out).
+   */
+  async plan(planFile: string, step = 'terraform plan'): Promise<PlanResult> {
+    await this.run(['plan', '-input=false', '-no-color', `-out=${planFile}`], step, 'Fix what the plan reports, then run deploy again.')
     const shown = await this.run(['show', '-json', planFile], 'terraform show', undefined, {onLine: undefined})
-    const plan = JSON.parse(shown.stdout) as {resource_changes?: Array<{address: string; type: string; mode?: string; change: {actions: string[]}}>}
+    const plan = JSON.parse(shown.stdout) as {
+      resource_changes?: Array<{address: string; type: string; mode?: string; change: {actions: string[]}}>
+      output_changes?: Record<string, {after?: unknown}>
+    }
     const changes = (plan.resource_changes ?? [])
       .filter((rc) => rc.mode !== 'data' && !(rc.change.actions.length === 1 && ['no-op', 'read'].includes(rc.change.actions[0])))
       .map((rc) => ({address: rc.address, type: rc.type, actions: rc.change.actions}))
-    return {summary: summarize(changes), changes}
+    const outputs = Object.fromEntries(Object.entries(plan.output_changes ?? {}).map(([name, change]) => [name, change.after]))
+    return {summary: summarize(changes), changes, outputs}
   }
 
-  applyPlan(planFile: string) {
-    return this.run(['apply', '-input=false', '-no-color', planFile], 'terraform apply', 'Fix what Terraform reports, then run deploy again: it continues from where it stopped.')
-  }
-
-  /** After a partial (targeted) apply the saved plan is stale: apply the same inputs again. */
-  apply() {
-    return this.run(['apply', '-auto-approve', '-input=false', '-no-color'], 'terraform apply', 'Fix what Terraform reports, then run deploy again: it continues from where it stopped.')
+  applyPlan(planFile: string, step = 'terraform apply') {
+    return this.run(['apply', '-input=false', '-no-color', planFile], step, 'Fix what Terraform reports, then run deploy again: it continues from where it stopped.')
   }
 
   destroy() {
