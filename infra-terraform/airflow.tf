@@ -1,8 +1,9 @@
 # Airflow 3 configuration, in one place, for every container: plain settings as
 # environment, secrets as Secrets Manager references resolved by ECS at start.
 locals {
-  metric_namespace = "AirflowEcs"
-  api_dns_name     = "api-server.${aws_service_discovery_private_dns_namespace.main.name}"
+  sqs_visibility_timeout = 21600 # 6 h: a task running longer is redelivered by SQS
+  metric_namespace       = "AirflowEcs"
+  api_dns_name           = "api-server.${aws_service_discovery_private_dns_namespace.main.name}"
 
   airflow_environment = {
     AIRFLOW__CORE__EXECUTOR                  = "CeleryExecutor"
@@ -25,6 +26,11 @@ locals {
     AIRFLOW_ECS_CLUSTER                      = var.project_name
     AWS_DEFAULT_REGION                       = data.aws_region.current.id
     AWS_REGION                               = data.aws_region.current.id
+
+    # SQS caps a message's visibility at 12 h; Airflow's default for sqs:// is 24 h (and a
+    # warning at every start). One value for Airflow's option and our Celery config.
+    AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT = tostring(local.sqs_visibility_timeout)
+    AIRFLOW_ECS_SQS_VISIBILITY_TIMEOUT                           = tostring(local.sqs_visibility_timeout)
 
     # Where the api-server reads a running or deferred task's log: the worker's and the
     # triggerer's log servers, on the ports the task security group admits (network.tf).

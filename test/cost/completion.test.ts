@@ -43,7 +43,9 @@ describe('shell completion', () => {
   })
 
   it('bash completes commands, topic subcommands and flags', () => {
-    assert.deepEqual(complete('co'), ['cost'])
+    assert.deepEqual(complete('co'), ['connections', 'cost'])
+    assert.deepEqual(complete('cos'), ['cost'])
+    assert.deepEqual(complete('connections', 'ch'), ['check'])
     assert.deepEqual(complete('cost', '--wo'), ['--workers-avg'])
     assert.deepEqual(complete('scale', 'l'), ['list'])
   })

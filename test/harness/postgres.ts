@@ -21,7 +21,12 @@ export interface Postgres {
 const MISSING = 'the Airflow tests need the PostgreSQL server binaries (initdb, pg_ctl): apt-get install postgresql (or set PG_BIN to their folder)'
 
 function binDir(): string {
-  const candidates = [process.env.PG_BIN]
+  if (process.env.PG_BIN) {
+    // Named explicitly: that folder or nothing.
+    if (existsSync(join(process.env.PG_BIN, 'initdb')) && existsSync(join(process.env.PG_BIN, 'pg_ctl'))) return process.env.PG_BIN
+    throw new Error(`${MISSING}; PG_BIN=${process.env.PG_BIN} has no initdb and pg_ctl`)
+  }
+  const candidates: Array<string | undefined> = []
   if (existsSync('/usr/lib/postgresql')) {
     const versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a))
     candidates.push(...versions.map((v) => join('/usr/lib/postgresql', v, 'bin')))
