@@ -18,7 +18,10 @@ function complete(...words: string[]): string[] {
   const script = `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); _airflow-ecs_autocomplete; printf '%s\\n' "\${COMPREPLY[@]}"`
   const r = spawnSync('bash', ['-c', script, 'complete', bashFunctions, 'airflow-ecs', ...words], {encoding: 'utf8'})
   assert.equal(r.status, 0, r.stderr)
-  return r.stdout.split('\n').filter(Boolean)
+  // The plugin lists a topic once per subcommand (connections:check, connections:get, ...);
+  // readline drops duplicate matches before showing them (rl_ignore_completion_duplicates), so
+  // what the user sees is the distinct list.
+  return [...new Set(r.stdout.split('\n').filter(Boolean))]
 }
 
 describe('shell completion', () => {
