@@ -244,6 +244,29 @@ describe('import', () => {
     assert.match(ok(await quiet(['connections', 'get', 'warehouse'])).stdout, /"private_key":"\*\*\*"/)
   })
 
+  it('YAML, the form airflow connections/variables export write: the same entries as JSON, idempotent', async () => {
+    const yaml = file(
+      'settings.yaml',
+      [
+        'yaml_db: postgres://ya:yaml-pw-31@yaml-host:5433/ydb',
+        'yaml_api:',
+        '  conn_type: http',
+        '  host: api.yaml.example',
+        '  extra:',
+        '    timeout: 7',
+      ].join('\n'),
+    )
+    const first = parseJson(ok(await quiet(['connections', 'import', yaml, '--json'])))
+    assert.deepEqual(first.entries.map((e: any) => [e.id, e.action]), [['yaml_db', 'create'], ['yaml_api', 'create']])
+    const again = parseJson(ok(await quiet(['connections', 'import', yaml, '--json'])))
+    assert.deepEqual([again.created, again.updated, again.unchanged], [0, 0, 2])
+    const api = parseJson(ok(await quiet(["connections", "get", "yaml_api", "--json"]))).connection
+    assert.deepEqual([api.conn_type, api.host, api.extra], ['http', 'api.yaml.example', {timeout: 7}])
+    const vars = file('vars.yml', 'yaml_flag: true\nyaml_limits:\n  max_rows: 10\n')
+    ok(await quiet(['variables', 'import', vars]))
+    assert.deepEqual(JSON.parse(ok(await quiet(['variables', 'get', 'yaml_limits', '--reveal'])).stdout), {max_rows: 10})
+  })
+
   it('connections and variables from one .env of the local convention (AIRFLOW_CONN_* / AIRFLOW_VAR_*), idempotent', async () => {
     const env = file(
       '.env',
@@ -313,7 +336,9 @@ describe('bad input: one line naming the entry, no value shown, nothing written,
       [['connections', 'import', file('unknown.json', JSON.stringify({ok: 'postgres://h', w: {conn_type: 'http', pasword: PASSWORD}}))], /Connection w: unknown field pasword/],
       [['connections', 'import', file('baduri.json', JSON.stringify({ok: 'postgres://h', broken: `postgres://u:${encodeURIComponent(PASSWORD)}@h:99999`}))], /Connection broken: Airflow cannot parse the URI: its port is out of the range/],
       [['variables', 'import', file('unknown.json', JSON.stringify({k: {value: 1, descripton: 'typo'}}))], /Variable k: unknown field descripton next to "value"/],
-      [['variables', 'import', file('v.yaml', 'a: 1\n')], /YAML import is not supported yet/],
+      [['variables', 'import', file('dup.yaml', `a: 1\nb: 2\na: "${VAR_SECRET}"\n`)], /dup\.yaml: "a" appears twice; nothing was written/],
+      [['connections', 'import', file('broken.yml', `db: postgres://h\n  - "${PASSWORD}": [\n`)], /broken\.yml is not valid YAML \(line \d+\)/],
+      [['connections', 'import', file('list.yaml', '- postgres://h\n')], /list\.yaml must hold one YAML mapping/],
       [['variables', 'import', file('broken.json', `{"k": "${VAR_SECRET}",\n  oops}`)], /broken\.json is not valid JSON \(line 2\)/],
     ]
     for (const [args, pattern] of cases) {

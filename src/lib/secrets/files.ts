@@ -1,10 +1,13 @@
 // Import files in Airflow's own formats (airflow/secrets/local_filesystem.py): JSON
-// ({id: URI | connection object} / {key: value | {value, description}}) and .env (id=value,
+// ({id: URI | connection object} / {key: value | {value, description}}), the same mapping in
+// YAML, and .env (id=value,
 // or the local convention AIRFLOW_CONN_<ID>= / AIRFLOW_VAR_<KEY>=). Every entry is checked
 // and turned into its stored text before anything is written. Errors name the entry and
 // never quote a value. No SDK here.
 import {readFileSync} from 'node:fs'
 import {basename, extname} from 'node:path'
+
+import {isMap, isScalar, parseDocument} from 'yaml'
 
 import {invalid} from '../errors.js'
 import {FILE_KEYS, fromJson, fromUri, serialize} from './connection.js'
@@ -20,7 +23,7 @@ export interface ImportEntry {
 }
 
 export interface ImportFile {
-  format: 'env' | 'json'
+  format: 'env' | 'json' | 'yaml'
   entries: ImportEntry[]
   /** Keys of the file that are not this kind's (an .env holding both kinds, or other settings). */
   ignored: string[]
@@ -122,19 +125,30 @@ function variableEntry(id: string, value: unknown, notes: string[]): ImportEntry
   if (value === null) throw invalid(`Variable ${id}: the value is null.`)
   return {id, stored: checkSize('variable', id, variableText(value))}
 }
+/** Airflow's YAML form (airflow/secrets/local_filesystem.py): one mapping, {<id>: URI, object or value}. */
+function parseYamlFile(path: string, text: string): Array<[string, unknown]> {
+  const doc = parseDocument(text, {uniqueKeys: false})
+  if (doc.errors.length > 0) {
+    // Not the parser's message: it quotes the file's content.
+    const line = doc.errors[0].linePos?.[0]?.line
+    throw invalid(`${path} is not valid YAML${line ? ` (line ${line})` : ''}.`)
+  }
+  if (!isMap(doc.contents)) throw invalid(`${path} must hold one YAML mapping: <id>: …`)
+  const seen = new Set<string>()
+  for (const item of doc.contents.items) {
+    const key = String(isScalar(item.key) ? item.key.value : item.key)
+    if (seen.has(key)) throw invalid(`${path}: ${JSON.stringify(key)} appears twice; nothing was written.`, 'Keep one entry per id.')
+    seen.add(key)
+  }
+  return Object.entries(doc.toJS() as Record<string, unknown>)
+}
 
 /** Reads and checks a whole import file; throws on the first bad entry, before any write. */
 export function readImportFile(path: string, kind: Kind): ImportFile {
   const ext = extname(path).toLowerCase()
   const name = basename(path)
-  if (ext === '.yaml' || ext === '.yml') {
-    throw invalid(
-      `${path}: YAML import is not supported yet (airflow-ecs bundles no YAML parser).`,
-      `Convert it to JSON first: python3 -c 'import json,sys,yaml; json.dump(yaml.safe_load(open(sys.argv[1])), sys.stdout, indent=2)' ${name} > ${name.replace(/\.ya?ml$/i, '.json')}`,
-    )
-  }
-  const format = ext === '.json' ? 'json' : ext === '.env' || name === '.env' ? 'env' : undefined
-  if (!format) throw invalid(`${path}: unsupported file type "${ext || name}".`, 'Import Airflow\'s export formats: .json or .env.')
+  const format = ext === '.json' ? 'json' : ext === '.yaml' || ext === '.yml' ? 'yaml' : ext === '.env' || name === '.env' ? 'env' : undefined
+  if (!format) throw invalid(`${path}: unsupported file type "${ext || name}".`, "Import Airflow's export formats: .json, .yaml or .env.")
   let text: string
   try {
     text = readFileSync(path, 'utf8')
@@ -143,7 +157,8 @@ export function readImportFile(path: string, kind: Kind): ImportFile {
   }
   if (text.trim() === '') throw invalid(`${path} is empty.`)
   const notes: string[] = []
-  const {pairs, ignored} = format === 'json' ? {pairs: parseJsonFile(path, text), ignored: []} : parseEnvFile(path, text, kind)
+  const {pairs, ignored} =
+    format === 'json' ? {pairs: parseJsonFile(path, text), ignored: []} : format === 'yaml' ? {pairs: parseYamlFile(path, text), ignored: []} : parseEnvFile(path, text, kind)
   const entries = pairs.map(([id, value]) => {
     checkId(kind, id)
     return kind === 'connection' ? connectionEntry(id, value, notes) : variableEntry(id, value, notes)
