@@ -4,7 +4,7 @@ import {BaseCommand} from '../lib/command.js'
 
 export default class Build extends BaseCommand {
   static override summary = 'Build the Airflow image and push it to the deployment\'s ECR repository.'
-  static override description = 'Tagged with the git commit (-dirty when the tree has changes). ECR login uses GetAuthorizationToken with the password on docker\'s stdin. Tags are immutable: an existing tag is refused. The newest image in the repository is the build cache.'
+  static override description = 'The recipe is the package\'s Containerfile and airflow_ecs package with the project\'s dags/, plugins/ and requirements.txt (checked against Airflow\'s constraints first); a Containerfile at the project root replaces the package\'s. Tagged with the git commit (-dirty when the tree has changes). ECR login uses GetAuthorizationToken with the password on docker\'s stdin. Tags are immutable: an existing tag is refused. The newest image in the repository is the build cache.'
   static override enableJsonFlag = true
   static override examples = ['<%= config.bin %> build', '<%= config.bin %> build --tag 2026-11-24 --platform linux/arm64', '<%= config.bin %> build --no-push']
   static override flags = {
@@ -24,7 +24,6 @@ export default class Build extends BaseCommand {
       tag,
       platform: flags.platform,
       push: flags.push,
-      cwd: ctx.settings.projectRoot,
       onLine: (line) => (quiet ? process.stderr.write(`${line}\n`) : this.log(line)),
     })
     this.log(result.pushed ? `Pushed ${result.image}` : `Built ${result.image} (not pushed)`)

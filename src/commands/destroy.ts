@@ -23,7 +23,13 @@ The ECR repository and the bucket are emptied first so Terraform can delete them
     const interactive = stdinIsTTY() && stdoutIsTTY()
     if (!interactive && !flags.yes) throw invalid('destroy asks for confirmation, and this is not a terminal.', 'Pass --yes to destroy without asking.')
     const settings = resolveSettings(flags)
-    const {requireTerraformDir} = await import('../lib/terraform/terraform.js')
+    const [{requireTerraformDir}, {prepareInfra}] = await Promise.all([import('../lib/terraform/terraform.js'), import('../lib/project/infra.js')])
+    // With the packaged module and nothing deployed, there is nothing to prepare or destroy.
+    if (settings.infra === 'package' && !stateFingerprint(settings.terraformDir)) {
+      this.log(`Nothing to destroy: there is no Terraform state in ${settings.terraformDir}.`)
+      return {project: settings.project, destroyed: false}
+    }
+    prepareInfra(settings)
     requireTerraformDir(settings)
     if (!stateFingerprint(settings.terraformDir)) {
       this.log(`Nothing to destroy: there is no Terraform state in ${settings.terraformDir}.`)

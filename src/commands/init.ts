@@ -5,8 +5,8 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../lib/command.js'
 
 export default class Init extends BaseCommand {
-  static override summary = 'Write airflow-ecs.json: project name, region, who may reach the UI, worker range.'
-  static override description = 'On a terminal it asks for what the flags did not give; with --yes or without a terminal it uses the defaults and never waits for input. Running it again keeps what is there. No secret is ever written.'
+  static override summary = 'Make this folder an airflow-ecs project: airflow-ecs.json, plus dags/, plugins/, requirements.txt, .airflowignore and a .gitignore block when missing.'
+  static override description = `Works in an empty folder or an existing Airflow project: it writes only what is missing and says which files it kept. airflow-ecs.json holds the project name, region, who may reach the UI and the worker range; on a terminal it asks for what the flags did not give, with --yes or without a terminal it uses the defaults and never waits for input. Running it again keeps what is there. No secret is ever written. The project holds no Terraform and no Containerfile: both come from the installed package (see \`eject infra\` and the Containerfile override).`
   static override enableJsonFlag = true
   static override examples = ['<%= config.bin %> init', '<%= config.bin %> init --name analytics --region eu-west-1 --allowed-cidr 203.0.113.7/32 --yes']
   static override flags = {
@@ -20,10 +20,11 @@ export default class Init extends BaseCommand {
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(Init)
-    const [{findProjectRoot, readProjectFile}, init, {stdinIsTTY, stdoutIsTTY}] = await Promise.all([
+    const [{findProjectRoot, readProjectFile}, init, {stdinIsTTY, stdoutIsTTY}, {scaffold}] = await Promise.all([
       import('../lib/config/resolver.js'),
       import('../lib/lifecycle/init.js'),
       import('../lib/ui/output.js'),
+      import('../lib/project/scaffold.js'),
     ])
     const root = findProjectRoot()
     const base = init.defaults(readProjectFile(root), basename(root))
@@ -70,8 +71,11 @@ export default class Init extends BaseCommand {
     }
     const result = init.writeProjectFile(root, answers)
     this.log(`${result.created ? 'Wrote' : 'Updated'} ${result.path}`)
+    const files = scaffold(root)
+    if (files.created.length > 0) this.log(`Created ${files.created.join(', ')}`)
+    if (files.kept.length > 0) this.log(`Kept what was there: ${files.kept.join(', ')}`)
     if (answers.allowedCidrs.length === 0) this.log('The web UI is closed to everyone until you add --allowed-cidr (e.g. your address/32).')
     this.log(`Next: ${this.config.bin} deploy`)
-    return result
+    return {...result, ...files}
   }
 }

@@ -1,6 +1,9 @@
 // The one configuration resolver. Precedence, highest first:
 //   flags > environment (AIRFLOW_ECS_*, AWS_PROFILE, AWS_REGION) > airflow-ecs.json
-//   > the Terraform outputs of infra-terraform/ > built-in defaults.
+//   > the Terraform outputs > built-in defaults.
+// The Terraform folder is the project's own module (infra-terraform/, or AIRFLOW_ECS_TERRAFORM_DIR /
+// "terraformDir") when there is one, else .airflow-ecs/terraform/, where the module shipped in the
+// package is copied and run (src/lib/project/infra.ts).
 // Terraform outputs are read once with `terraform output -json` and cached under
 // .airflow-ecs/ keyed by the state file, so day-2 commands make no terraform call.
 import {execFile} from 'node:child_process'
@@ -43,6 +46,8 @@ export interface Settings {
   region?: string
   profile?: string
   terraformDir: string
+  /** Whose Terraform module runs: the project's own (ejected, or this repository's) or the package's. */
+  infra: 'package' | 'project'
   cacheDir: string
   overrides: DeploymentOverrides
   sources: Record<'profile' | 'project' | 'region' | 'terraformDir', Source>
@@ -107,7 +112,9 @@ export function resolveSettings(flags: GlobalFlags = {}, cwd = process.cwd()): S
   )
   const [project, projectSource] = pick<string>([env('AIRFLOW_ECS_PROJECT'), 'env'], [file.name, 'file'])
   const [tfDir, tfSource] = pick<string>([env('AIRFLOW_ECS_TERRAFORM_DIR'), 'env'], [file.terraformDir, 'file'])
-  const terraformDir = tfDir ? (isAbsolute(tfDir) ? tfDir : resolve(projectRoot, tfDir)) : join(projectRoot, 'infra-terraform')
+  const ejected = join(projectRoot, 'infra-terraform')
+  const own = tfDir ? (isAbsolute(tfDir) ? tfDir : resolve(projectRoot, tfDir)) : existsSync(ejected) ? ejected : undefined
+  const terraformDir = own ?? join(projectRoot, CACHE_DIR, 'terraform')
   return {
     projectRoot,
     projectFile: existsSync(join(projectRoot, PROJECT_FILE)) ? join(projectRoot, PROJECT_FILE) : undefined,
@@ -116,6 +123,7 @@ export function resolveSettings(flags: GlobalFlags = {}, cwd = process.cwd()): S
     region,
     profile,
     terraformDir,
+    infra: own ? 'project' : 'package',
     cacheDir: join(projectRoot, CACHE_DIR),
     overrides: {
       cluster: env('AIRFLOW_ECS_CLUSTER') ?? file.cluster,
@@ -204,7 +212,7 @@ export async function terraformOutputs(settings: Settings, options: {refresh?: b
   if (!fingerprint) {
     throw new CliError(`No deployment found: there is no Terraform state in ${settings.terraformDir}.`, {
       code: 'NO_DEPLOYMENT',
-      hint: 'Run `airflow-ecs deploy` first (or set AIRFLOW_ECS_TERRAFORM_DIR to the folder that holds your infra-terraform state).',
+      hint: 'Run `airflow-ecs deploy` first (from the project folder, the one with airflow-ecs.json), or set AIRFLOW_ECS_TERRAFORM_DIR to the folder that holds your Terraform state.',
     })
   }
   const path = cachePath(settings)

@@ -9,8 +9,7 @@ import {DescribeImagesCommand, ECRClient, GetAuthorizationTokenCommand} from '@a
 import {type AwsContext} from '../aws/context.js'
 import {CliError, invalid} from '../errors.js'
 import {run} from '../process/runner.js'
-
-export const CONTAINERFILE = 'build/prod/Containerfile'
+import {prepareRecipe} from './recipe.js'
 
 /** The git commit (12 characters), with -dirty when the work tree has changes. */
 export async function gitTag(cwd: string): Promise<string> {
@@ -89,12 +88,13 @@ export interface BuildOptions {
   tag: string
   platform: string
   push: boolean
-  cwd: string
   onLine?: (line: string) => void
 }
 
-export async function buildImage(ctx: AwsContext, options: BuildOptions): Promise<{image: string; pushed: boolean}> {
+export async function buildImage(ctx: AwsContext, options: BuildOptions): Promise<{image: string; pushed: boolean; recipe: string}> {
   const repo = repository(ctx)
+  // Before any call: the context to build, and the project's requirements checked against the constraints.
+  const recipe = prepareRecipe(ctx.settings)
   const image = `${repo.url}:${options.tag}`
   if (options.push && (await tagExists(ctx, repo.name, options.tag))) {
     throw new CliError(`The tag ${options.tag} already exists in ${repo.name}, and tags are immutable.`, {
@@ -104,7 +104,7 @@ export async function buildImage(ctx: AwsContext, options: BuildOptions): Promis
     })
   }
   const registry = repo.url.split('/')[0]
-  const args = ['buildx', 'build', '-f', CONTAINERFILE, '--platform', options.platform, '-t', image, '--cache-to', 'type=inline']
+  const args = ['buildx', 'build', '-f', recipe.containerfile, '--platform', options.platform, '-t', image, '--cache-to', 'type=inline']
   if (options.push) {
     await ecrLogin(ctx, registry)
     const cache = await latestTag(ctx, repo.name)
@@ -114,6 +114,7 @@ export async function buildImage(ctx: AwsContext, options: BuildOptions): Promis
     args.push('--load')
   }
   args.push('.')
-  await run('docker', args, {cwd: options.cwd, onLine: options.onLine, step: 'docker buildx build', hint: 'Fix the build error it reports (DEBUG=1 shows the whole output); `airflow-ecs doctor` checks docker and buildx.', explain: explainDocker})
-  return {image, pushed: options.push}
+  options.onLine?.(`building with ${recipe.source === 'package' ? "the package's Containerfile" : recipe.source === 'override' ? "the project's Containerfile (it replaces the package's)" : `the project's ${recipe.containerfile}`}, context ${recipe.cwd}`)
+  await run('docker', args, {cwd: recipe.cwd, onLine: options.onLine, step: 'docker buildx build', hint: 'Fix the build error it reports (DEBUG=1 shows the whole output); `airflow-ecs doctor` checks docker and buildx.', explain: explainDocker})
+  return {image, pushed: options.push, recipe: recipe.source}
 }

@@ -12,11 +12,13 @@ import {type AwsContext, contextFor} from '../aws/context.js'
 import {parseDeployment} from '../config/deployment.js'
 import {type Settings, loadDeployment} from '../config/resolver.js'
 import {buildImage, checkImageRef, gitTag, tagExists} from '../docker/build.js'
+import {checkRequirements} from '../docker/recipe.js'
 import {type Check, credentialsCheck, dockerChecks, nodeCheck, regionCheck, terraformCheck} from '../doctor/doctor.js'
 import {startTask} from '../ecs/standalone.js'
 import {attach} from '../ecs/task-runner.js'
 import {CliError, EXIT} from '../errors.js'
 import {childProcessMs} from '../process/runner.js'
+import {prepareInfra} from '../project/infra.js'
 import {ECR_REPOSITORY, ECR_TARGETS, type PlanSummary, Terraform, imageIndependentTargets, requireTerraformDir, tfvarsImage, writeTfvars} from '../terraform/terraform.js'
 import {webAddress} from '../web/url.js'
 import {ADMIN_COMMAND, adminCreated, markAdminCreated} from './admin.js'
@@ -81,12 +83,16 @@ function preflightFailure(checks: Check[]): CliError | undefined {
 
 export async function deploy(settings: Settings, options: DeployOptions): Promise<DeployResult> {
   const wallStart = Date.now()
+  // The packaged module, as this CLI version ships it (an upgrade's change shows in the plan).
+  const infraChange = prepareInfra(settings)
   requireTerraformDir(settings)
   if (options.image) checkImageRef(options.image)
   const steps = new Steps(options.fancy)
   const tf = (log?: (line: string) => void) => new Terraform(settings, log)
   let region = settings.region
   const building = !options.image
+  // A requirements.txt the constraints cannot satisfy stops here, not minutes into the build.
+  if (building) checkRequirements(settings)
 
   await steps.run('preflight', async (log) => {
     const [terraform, docker, creds] = await Promise.all([terraformCheck(), building ? dockerChecks() : Promise.resolve([]), credentialsCheck(settings)])
@@ -96,7 +102,10 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
     const failure = preflightFailure(checks)
     if (failure) throw failure
   })
-  await steps.run('terraform init', (log) => tf(log).init())
+  await steps.run('terraform init', async (log) => {
+    if (settings.infra === 'package') log(`the packaged module in ${settings.terraformDir}${infraChange ? ` (${infraChange})` : ''}`)
+    return tf(log).init()
+  })
 
   // The project's settings before any apply: every name, the ECR repository's included, comes
   // from project_name. The image is not known yet when building (it needs the repository), so
@@ -150,7 +159,7 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
     const targets = imageIndependentTargets(first.changes)
     const b = build
     const work: Array<ParallelStep<unknown>> = [
-      ...(b ? [{title: 'build and push', work: (log: StepLog) => buildImage(b.ctx, {tag: b.tag, platform: options.platform, push: true, cwd: settings.projectRoot, onLine: log})}] : []),
+      ...(b ? [{title: 'build and push', work: (log: StepLog) => buildImage(b.ctx, {tag: b.tag, platform: options.platform, push: true, onLine: log})}] : []),
       ...(targets.length > 0 ? [{title: INFRASTRUCTURE, work: (log: StepLog) => tf(log).applyTargets(targets, INFRASTRUCTURE)}] : []),
     ]
     if (work.length > 0) await steps.parallel(work)

@@ -4,6 +4,7 @@ import {join} from 'node:path'
 
 import {PROJECT_FILE, type ProjectFile, readProjectFile} from '../config/resolver.js'
 import {invalid} from '../errors.js'
+import {ensureWritableDir} from '../project/package.js'
 
 export interface InitAnswers {
   name: string
@@ -51,6 +52,7 @@ export function writeProjectFile(root: string, answers: InitAnswers): {path: str
   checkName(answers.name)
   answers.allowedCidrs.forEach(checkCidr)
   checkWorkers(answers.minWorkers, answers.maxWorkers)
+  ensureWritableDir(root, PROJECT_FILE)
   const path = join(root, PROJECT_FILE)
   const created = !existsSync(path)
   const file: ProjectFile = {

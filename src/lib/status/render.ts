@@ -4,6 +4,9 @@ import {type Status} from './status.js'
 export function render(s: Status): string {
   const parts = [
     paint('bold', `${s.project} (cluster ${s.cluster})`),
+    s.infra.source === 'package'
+      ? `Terraform: the module shipped with airflow-ecs, run in ${s.infra.terraformDir}`
+      : `Terraform: the project's own module in ${s.infra.terraformDir} (ejected; upgrades of airflow-ecs do not change it)`,
     table(s.components, [
       {header: 'component', get: (c) => c.component},
       {header: 'desired', get: (c) => c.desired, align: 'right'},

@@ -52,6 +52,8 @@ export interface Status {
   targets: Array<{target: string; state: string; reason?: string}>
   schedules: ScheduledActionView[]
   workerAutoscaling: {metric: string; min?: number; max?: number; current?: number}
+  /** Whose Terraform module the CLI runs: the package's (versioned with the CLI) or the project's own copy. */
+  infra: {source: 'package' | 'project'; terraformDir: string}
 }
 
 /** Stopped tasks that failed: a non-zero exit, or stopped for a reason other than scaling or a rollout. */
@@ -145,5 +147,6 @@ export async function status(ctx: AwsContext): Promise<Status> {
       max: target?.MaxCapacity,
       current: components.find((c) => c.component === 'worker')?.desired,
     },
+    infra: {source: ctx.settings.infra, terraformDir: ctx.settings.terraformDir},
   }
 }

@@ -53,7 +53,9 @@ export function requireTerraformDir(settings: Settings): void {
   if (!existsSync(settings.terraformDir) || !['versions.tf', 'main.tf', 'outputs.tf'].some((f) => existsSync(join(settings.terraformDir, f)))) {
     throw new CliError(`No Terraform configuration in ${settings.terraformDir}.`, {
       code: 'NO_DEPLOYMENT',
-      hint: 'Run airflow-ecs from the project folder (the one with infra-terraform/), or set AIRFLOW_ECS_TERRAFORM_DIR.',
+      hint: settings.infra === 'project'
+        ? 'Put the Terraform module there (`airflow-ecs eject infra` copies the packaged one), or unset AIRFLOW_ECS_TERRAFORM_DIR / "terraformDir" to use the packaged module.'
+        : 'Run airflow-ecs from the project folder (the one with airflow-ecs.json; `airflow-ecs init` makes one).',
     })
   }
 }
@@ -145,7 +147,9 @@ export class Terraform {
     return this.run(
       ['init', '-input=false', '-no-color'],
       'terraform init',
-      'Check access to the provider registry (or your mirror, TF_CLI_CONFIG_FILE) and the backend configuration.',
+      this.settings.infra === 'project'
+        ? `Fix the Terraform files in ${this.settings.terraformDir} (the project's own module) if that is what it reports; else check access to the provider registry (or your mirror, TF_CLI_CONFIG_FILE) and the backend configuration.`
+        : 'Check access to the provider registry (or your mirror, TF_CLI_CONFIG_FILE) and the backend configuration.',
     )
   }
 
