@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'NO_REGION'
   | 'NOT_FOUND'
   | 'PROCESS_FAILED'
+  | 'ROLLOUT_FAILED'
   | 'SERVICE_NOT_FOUND'
   | 'THROTTLED'
   | 'TIMEOUT'

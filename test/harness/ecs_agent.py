@@ -15,6 +15,10 @@ a local process in the project's test virtualenv, as the ECS agent would run it 
   STOPPED (StopTask, a service scaled down or deleted) gets SIGTERM, then SIGKILL after its
   stopTimeout; a service with fewer running tasks than desired gets a replacement, as the
   ECS service scheduler does (after a short back-off);
+- the deployment circuit breaker, when a service has it on: once its current task definition
+  has had max(3, min(200, desired / 2)) tasks whose essential container exited non-zero, the
+  PRIMARY deployment's rolloutState becomes FAILED and no more tasks are started for it (the
+  rollback to an earlier deployment is not emulated);
 - sidecars that are not Airflow (the FireLens log router) are emulated: they "run" while
   the task runs and start no process.
 
@@ -108,7 +112,7 @@ class LocalAgent:
         self.venv = config["venv"]
         self.work_dir = config["workDir"]
         self.endpoint = config["endpoint"]
-        self.postgres = config["postgres"]
+        self.postgres = config.get("postgres")  # None: no database (a fake Airflow needs none)
         self.path_map = config.get("pathMap", {})
         self.python_path = config.get("pythonPath", [])
         self.restart_delay = float(config.get("restartDelaySeconds", 3))
@@ -123,6 +127,7 @@ class LocalAgent:
         self._databases: set[tuple[str, str]] = set()
         self._lock = threading.RLock()
         self._last_replacement: dict[str, float] = {}
+        self.circuit_breaker_trips: dict[str, float] = {}
         os.makedirs(self.work_dir, exist_ok=True)
         threading.Thread(target=self._watch, name="ecs-agent", daemon=True).start()
 
@@ -251,7 +256,8 @@ class LocalAgent:
                 lambda m: "127.0.0.1" + (f":{ports.get(int(m.group(1)), m.group(1))}" if m.group(1) else ""),
                 value,
             )
-        value = RDS_HOST.sub(f"{self.postgres['host']}:{self.postgres['port']}", value)
+        if self.postgres:
+            value = RDS_HOST.sub(f"{self.postgres['host']}:{self.postgres['port']}", value)
         for image_path, local in self.path_map.items():
             if value == image_path or value.startswith(image_path + "/"):
                 value = local + value[len(image_path):]
@@ -260,7 +266,7 @@ class LocalAgent:
     def _ensure_database(self, url: str) -> None:
         """CREATE ROLE/DATABASE for the user and database a PostgreSQL URL names (RDS's job)."""
         m = re.match(r"^([\w+]+)://([^:@/]+)(?::([^@/]*))?@[^/]+/([\w-]+)", url)
-        if not m or "postgres" not in m.group(1):
+        if not self.postgres or not m or "postgres" not in m.group(1):
             return
         user, password, database = m.group(2), m.group(3) or "", m.group(4)
         with self._lock:
@@ -426,6 +432,9 @@ class LocalAgent:
                            and t.task.desired_status == "RUNNING"]
                 if len(running) >= int(service.desired_count):
                     continue
+                if self._circuit_breaker(service):
+                    changed = True
+                    continue
                 last = self._last_replacement.get(service.arn, 0)
                 if time.time() - last < self.restart_delay:
                     continue
@@ -433,6 +442,29 @@ class LocalAgent:
                 self._reconcile(ecs, service)
                 changed = True
         return changed
+
+    def _circuit_breaker(self, service: Any) -> bool:
+        """True when the service's rollout failed (now or before): ECS starts no more tasks."""
+        breaker = (getattr(service, "deployment_configuration", None) or {}).get("deploymentCircuitBreaker") or {}
+        primary = next((d for d in service.deployments or [] if d.get("status") == "PRIMARY"), None)
+        if not breaker.get("enable") or primary is None:
+            return False
+        if primary.get("rolloutState") == "FAILED":
+            return True
+        definition = service.task_definition if isinstance(service.task_definition, str) else service.task_definition.arn
+        failed = [
+            t for t in self.tasks.values()
+            if t.task.group == f"service:{service.name}" and t.stopped and t.task.task_definition_arn == definition
+            and any(c.essential and not c.emulated and c.exit_code not in (None, 0) for c in t.containers)
+        ]
+        threshold = max(3, min(200, -(-int(service.desired_count) // 2)))
+        if len(failed) < threshold:
+            return False
+        primary["rolloutState"] = "FAILED"
+        primary["failedTasks"] = len(failed)
+        primary["rolloutStateReason"] = f"ECS deployment circuit breaker: {len(failed)} tasks failed to start or exited."
+        self.circuit_breaker_trips[service.name] = time.time()
+        return True
 
     def running_task(self, arn: str) -> bool:
         t = self.tasks.get(arn)
@@ -443,6 +475,7 @@ class LocalAgent:
         with self._lock:
             state = {
                 "clusterPorts": {k: {str(p): v for p, v in ports.items()} for k, ports in self.cluster_ports.items()},
+                "circuitBreakerTrips": dict(self.circuit_breaker_trips),
                 "hostMap": HOST_MAP_DOC,
                 "tasks": [
                     {

@@ -226,7 +226,7 @@ def _reconcile(backend, service):
         deployment["runningCount"] = count
         deployment["pendingCount"] = 0
         deployment["desiredCount"] = service.desired_count
-        if count >= int(service.desired_count or 0):
+        if count >= int(service.desired_count or 0) and deployment.get("rolloutState") != "FAILED":
             deployment["rolloutState"] = "COMPLETED"
 
 
@@ -448,6 +448,27 @@ def _az_rebalancing_service(original):
 ecs_responses.EC2ContainerServiceResponse.create_service = _az_rebalancing_service(
     ecs_responses.EC2ContainerServiceResponse.create_service)
 ecs_responses.EC2ContainerServiceResponse.update_service = _az_rebalancing_service(
+    ecs_responses.EC2ContainerServiceResponse.update_service)
+
+
+# Gap: CreateService/UpdateService drop deploymentConfiguration (the circuit breaker among it),
+# so DescribeServices never shows it. Keep what was sent, as ECS does.
+def _deployment_configuration_service(original):
+    def handler(self):
+        value = self._get_param("deploymentConfiguration")
+        result = original(self)
+        name = (self._get_param("serviceName") or self._get_param("service") or "").split("/")[-1]
+        cluster = self._get_param("cluster", "default").split("/")[-1]
+        service = self.ecs_backend.services.get(f"{cluster}:{name}")
+        if service is not None and value:
+            service.deployment_configuration = value
+        return result
+    return handler
+
+
+ecs_responses.EC2ContainerServiceResponse.create_service = _deployment_configuration_service(
+    ecs_responses.EC2ContainerServiceResponse.create_service)
+ecs_responses.EC2ContainerServiceResponse.update_service = _deployment_configuration_service(
     ecs_responses.EC2ContainerServiceResponse.update_service)
 
 # Gap: a security group rule that references another group loses its description

@@ -1,11 +1,46 @@
 // "Deployed" means every service runs what it should: desired == running, one deployment.
-import {DescribeServicesCommand, ECSClient} from '@aws-sdk/client-ecs'
+// A rollout that ECS gives up on (the deployment circuit breaker, on for every service) ends
+// the wait at once: the component is named with why its tasks stopped and their last lines.
+import {CloudWatchLogsClient} from '@aws-sdk/client-cloudwatch-logs'
+import {DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, type Service} from '@aws-sdk/client-ecs'
 
 import {type AwsContext} from '../aws/context.js'
-import {SERVICE_COMPONENTS} from '../components.js'
+import {SERVICE_COMPONENTS, type ServiceComponentName} from '../components.js'
+import {pollIntervalMs} from '../ecs/standalone.js'
 import {CliError, EXIT} from '../errors.js'
 import {sleep} from '../logs/cloudwatch.js'
-import {pollIntervalMs} from '../ecs/standalone.js'
+import {lastLines} from '../status/status.js'
+
+/** The deployment ECS failed or rolled back, if any: FAILED, or a circuit-breaker rollback. */
+function failedRollout(s: Service): {reason: string} | undefined {
+  for (const d of s.deployments ?? []) {
+    if (d.rolloutState === 'FAILED') return {reason: d.rolloutStateReason || 'the rollout failed'}
+    if (d.status === 'PRIMARY' && /circuit breaker.*roll(ing|ed)? ?back/i.test(d.rolloutStateReason ?? '')) return {reason: d.rolloutStateReason!}
+  }
+  return undefined
+}
+
+async function rolloutFailure(ctx: AwsContext, ecs: ECSClient, component: ServiceComponentName, reason: string, log: (line: string) => void): Promise<CliError> {
+  const target = ctx.deployment.components[component]
+  const cluster = ctx.deployment.cluster.name
+  const arns = (await ecs.send(new ListTasksCommand({cluster, serviceName: target.service, desiredStatus: 'STOPPED', maxResults: 10}))).taskArns ?? []
+  const stopped = arns.length === 0 ? [] : ((await ecs.send(new DescribeTasksCommand({cluster, tasks: arns}))).tasks ?? [])
+  stopped.sort((a, b) => (b.stoppedAt?.getTime() ?? 0) - (a.stoppedAt?.getTime() ?? 0))
+  for (const t of stopped.slice(0, 3)) {
+    const c = t.containers?.find((x) => x.name === target.container)
+    log(`${component} task ${t.taskArn?.split('/').pop()} stopped: ${t.stoppedReason || c?.reason || 'no reason given'}${c?.exitCode === undefined ? '' : ` (exit ${c.exitCode})`}`)
+  }
+  const newest = stopped[0]?.taskArn?.split('/').pop()
+  if (newest) {
+    const lines = await lastLines(new CloudWatchLogsClient(ctx.clientConfig), target, newest)
+    if (lines.length > 0) log(`last lines of ${component} task ${newest}:`)
+    for (const line of lines) log(`  ${line}`)
+  }
+  return new CliError(`The ${component} rollout failed: ${reason}`, {
+    code: 'ROLLOUT_FAILED',
+    hint: `ECS stopped it; the lines above say why.${newest ? ` More: \`airflow-ecs logs ${component} --task ${newest}\`.` : ''} Fix the cause and run deploy again.`,
+  })
+}
 
 export async function waitStable(ctx: AwsContext, timeoutMs: number, log: (line: string) => void): Promise<void> {
   const ecs = new ECSClient(ctx.clientConfig)
@@ -14,6 +49,11 @@ export async function waitStable(ctx: AwsContext, timeoutMs: number, log: (line:
   let last = ''
   for (;;) {
     const services = (await ecs.send(new DescribeServicesCommand({cluster: ctx.deployment.cluster.name, services: names}))).services ?? []
+    for (const s of services) {
+      const failed = failedRollout(s)
+      const component = SERVICE_COMPONENTS.find((c) => ctx.deployment.components[c].service === s.serviceName)
+      if (failed && component) throw await rolloutFailure(ctx, ecs, component, failed.reason, log)
+    }
     const pending = services.filter((s) => s.runningCount !== s.desiredCount || (s.deployments?.length ?? 0) > 1)
     const line = pending.map((s) => `${s.serviceName} ${s.runningCount}/${s.desiredCount}`).join(', ')
     if (pending.length === 0 && services.length === names.length) return

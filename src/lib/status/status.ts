@@ -33,7 +33,7 @@ export interface FailedTask {
 const LAST_LINES = 5
 
 /** The last lines of one task's container log; none when the stream is gone or unreadable. */
-async function lastLines(logs: CloudWatchLogsClient, target: ComponentTarget, taskId: string): Promise<string[]> {
+export async function lastLines(logs: CloudWatchLogsClient, target: ComponentTarget, taskId: string): Promise<string[]> {
   try {
     const r = await logs.send(
       new GetLogEventsCommand({logGroupName: target.logGroup, logStreamName: logStreamName(target, taskId), startFromHead: false, limit: LAST_LINES}),
