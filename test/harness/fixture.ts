@@ -150,3 +150,13 @@ export async function createFixture(moto: Moto, project = 'airflow'): Promise<Fi
   const projectDir = writeOutputsProject(contract)
   return {projectDir, contract, env: {...moto.env, AIRFLOW_ECS_PROJECT_DIR: projectDir}}
 }
+
+/** moto, the SDK-made deployment and its (empty, immutable) ECR repository: what build tests stand on. */
+export async function startWithEcr(): Promise<{moto: Moto; fx: Fixture}> {
+  const {startMoto} = await import('./moto.ts')
+  const {CreateRepositoryCommand, ECRClient} = await import('@aws-sdk/client-ecr')
+  const moto = await startMoto()
+  const fx = await createFixture(moto)
+  await new ECRClient(sdkConfig(moto)).send(new CreateRepositoryCommand({repositoryName: 'airflow', imageTagMutability: 'IMMUTABLE'}))
+  return {moto, fx}
+}

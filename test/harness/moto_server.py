@@ -429,46 +429,32 @@ aas_responses.ApplicationAutoScalingResponse.untag_resource = _aas_untag
 
 # ---------------------------------------------------------------------------
 # infra-terraform gaps (a second `terraform plan` must show no change, as on AWS).
-# Gap: CreateService/UpdateService drop availabilityZoneRebalancing, so DescribeServices
-# never returns it and Terraform plans an update of every service on every apply.
-def _az_rebalancing_service(original):
+# Gaps: CreateService/UpdateService drop two settings, so DescribeServices never returns them:
+# - availabilityZoneRebalancing: Terraform then plans an update of every service on every apply;
+# - deploymentConfiguration (the circuit breaker among it): nothing can see the breaker.
+# Keep what was sent, as ECS does.
+def _keep_service_settings(original):
     def handler(self):
-        value = self._get_param("availabilityZoneRebalancing")
+        rebalancing = self._get_param("availabilityZoneRebalancing")
+        deployment_configuration = self._get_param("deploymentConfiguration")
         result = original(self)
         name = (self._get_param("serviceName") or self._get_param("service") or "").split("/")[-1]
         cluster = self._get_param("cluster", "default").split("/")[-1]
         service = self.ecs_backend.services.get(f"{cluster}:{name}")
-        if service is not None and (value or not getattr(service, "availability_zone_rebalancing", None)):
+        if service is None:
+            return result
+        if rebalancing or not getattr(service, "availability_zone_rebalancing", None):
             # AWS's default for a new service is ENABLED; Terraform sends what it wants.
-            service.availability_zone_rebalancing = value or "ENABLED"
+            service.availability_zone_rebalancing = rebalancing or "ENABLED"
+        if deployment_configuration:
+            service.deployment_configuration = deployment_configuration
         return result
     return handler
 
 
-ecs_responses.EC2ContainerServiceResponse.create_service = _az_rebalancing_service(
+ecs_responses.EC2ContainerServiceResponse.create_service = _keep_service_settings(
     ecs_responses.EC2ContainerServiceResponse.create_service)
-ecs_responses.EC2ContainerServiceResponse.update_service = _az_rebalancing_service(
-    ecs_responses.EC2ContainerServiceResponse.update_service)
-
-
-# Gap: CreateService/UpdateService drop deploymentConfiguration (the circuit breaker among it),
-# so DescribeServices never shows it. Keep what was sent, as ECS does.
-def _deployment_configuration_service(original):
-    def handler(self):
-        value = self._get_param("deploymentConfiguration")
-        result = original(self)
-        name = (self._get_param("serviceName") or self._get_param("service") or "").split("/")[-1]
-        cluster = self._get_param("cluster", "default").split("/")[-1]
-        service = self.ecs_backend.services.get(f"{cluster}:{name}")
-        if service is not None and value:
-            service.deployment_configuration = value
-        return result
-    return handler
-
-
-ecs_responses.EC2ContainerServiceResponse.create_service = _deployment_configuration_service(
-    ecs_responses.EC2ContainerServiceResponse.create_service)
-ecs_responses.EC2ContainerServiceResponse.update_service = _deployment_configuration_service(
+ecs_responses.EC2ContainerServiceResponse.update_service = _keep_service_settings(
     ecs_responses.EC2ContainerServiceResponse.update_service)
 
 # Gap: a security group rule that references another group loses its description

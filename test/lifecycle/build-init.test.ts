@@ -7,19 +7,17 @@ import {tmpdir} from 'node:os'
 import {basename, join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {CreateRepositoryCommand, ECRClient, PutImageCommand} from '@aws-sdk/client-ecr'
+import {ECRClient, PutImageCommand} from '@aws-sdk/client-ecr'
 
 import {type CliResult, parseJson, repoRoot, runCli, testPath} from '../harness/cli.ts'
-import {type Fixture, createFixture, sdkConfig} from '../harness/fixture.ts'
-import {type Moto, startMoto} from '../harness/moto.ts'
+import {type Fixture, sdkConfig, startWithEcr} from '../harness/fixture.ts'
+import {type Moto} from '../harness/moto.ts'
 
 let moto: Moto
 let fx: Fixture
 
 before(async () => {
-  moto = await startMoto()
-  fx = await createFixture(moto)
-  await new ECRClient(sdkConfig(moto)).send(new CreateRepositoryCommand({repositoryName: 'airflow', imageTagMutability: 'IMMUTABLE'}))
+  ;({moto, fx} = await startWithEcr())
 })
 after(async () => {
   await moto?.stop()

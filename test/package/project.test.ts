@@ -8,19 +8,16 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {CreateRepositoryCommand, ECRClient} from '@aws-sdk/client-ecr'
 
 import {parseJson, runCli} from '../harness/cli.ts'
-import {type Fixture, createFixture, sdkConfig} from '../harness/fixture.ts'
-import {type Moto, startMoto} from '../harness/moto.ts'
+import {type Fixture, startWithEcr} from '../harness/fixture.ts'
+import {type Moto} from '../harness/moto.ts'
 
 let moto: Moto
 let fx: Fixture
 
 before(async () => {
-  moto = await startMoto()
-  fx = await createFixture(moto)
-  await new ECRClient(sdkConfig(moto)).send(new CreateRepositoryCommand({repositoryName: 'airflow', imageTagMutability: 'IMMUTABLE'}))
+  ;({moto, fx} = await startWithEcr())
   const init = await runCli(['init', '--yes'], {env: fx.env})
   assert.equal(init.code, 0, init.stderr)
 })
