@@ -306,13 +306,7 @@ export async function publish(ctx: AwsContext, files: LocalFile[], options: Publ
   }
 }
 
-export interface VersionRow {
-  version: string
-  createdAt: string
-  author: string
-  gitCommit?: string
-  message?: string
-  rollbackOf?: string
+export interface VersionRow extends Omit<Manifest, 'files'> {
   files: number
   live: boolean
 }
