@@ -5,7 +5,25 @@ locals {
   metric_namespace       = "AirflowEcs"
   api_dns_name           = "api-server.${aws_service_discovery_private_dns_namespace.main.name}"
 
-  airflow_environment = {
+  # The S3 DAG bundle (dags_source = "bundle"): the amazon provider's S3DagBundle syncs the
+  # prefix dags/live/ to local disk; `airflow-ecs dags deploy` writes that prefix and keeps
+  # every published version (dags/versions/, dags/objects/) for rollback. No aws_conn_id:
+  # boto3's default chain (the task role). Limits of this scheme: infra-terraform/README.md.
+  dags_bucket_prefix = "dags/live"
+  dags_bundle_environment = var.dags_source == "bundle" ? {
+    AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST = jsonencode([{
+      name      = "s3-dags"
+      classpath = "airflow.providers.amazon.aws.bundles.s3.S3DagBundle"
+      kwargs = {
+        bucket_name      = aws_s3_bucket.airflow.bucket
+        prefix           = local.dags_bucket_prefix
+        aws_conn_id      = null
+        refresh_interval = var.dags_refresh_interval
+      }
+    }])
+  } : {}
+
+  airflow_environment = merge(local.dags_bundle_environment, {
     AIRFLOW__CORE__EXECUTOR                  = "CeleryExecutor"
     AIRFLOW__CORE__AUTH_MANAGER              = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
     AIRFLOW__CORE__LOAD_EXAMPLES             = "False"
@@ -36,7 +54,7 @@ locals {
     # triggerer's log servers, on the ports the task security group admits (network.tf).
     AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT  = tostring(local.log_server_ports.worker)
     AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT = tostring(local.log_server_ports.triggerer)
-  }
+  })
 
   airflow_secrets = {
     AIRFLOW__CORE__FERNET_KEY           = local.secret_arns["fernet_key"]

@@ -100,6 +100,12 @@ resource "aws_iam_role_policy" "task" {
         Resource = ["${aws_s3_bucket.airflow.arn}/logs/*", "${aws_s3_bucket.airflow.arn}/fluent-bit/*"]
       },
       {
+        Sid      = "DagBundleRead"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject"]
+        Resource = ["${aws_s3_bucket.airflow.arn}/dags/*"]
+      },
+      {
         Sid      = "RemoteLogsList"
         Effect   = "Allow"
         Action   = ["s3:ListBucket", "s3:GetBucketLocation"]

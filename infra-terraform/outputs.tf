@@ -56,6 +56,14 @@ output "airflow_ecs" {
       repository_name = aws_ecr_repository.airflow.name
     }
     bucket = aws_s3_bucket.airflow.bucket
+    dags = {
+      source           = var.dags_source
+      bucket           = aws_s3_bucket.airflow.bucket
+      prefix           = "dags"
+      live_prefix      = local.dags_bucket_prefix
+      bundle_name      = "s3-dags"
+      refresh_interval = var.dags_refresh_interval
+    }
     database = {
       identifier        = aws_db_instance.metadata.identifier
       instance_class    = aws_db_instance.metadata.instance_class

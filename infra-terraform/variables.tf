@@ -15,6 +15,22 @@ variable "image" {
   default     = "apache/airflow:slim-3.3.2-python3.11"
 }
 
+variable "dags_source" {
+  description = "Where Airflow reads DAGs: \"bundle\" (an S3 DAG bundle under dags/ in the project's bucket, published by `airflow-ecs dags deploy`) or \"image\" (the dags/ folder baked into the image)."
+  type        = string
+  default     = "bundle"
+  validation {
+    condition     = contains(["bundle", "image"], var.dags_source)
+    error_message = "dags_source is \"bundle\" or \"image\"."
+  }
+}
+
+variable "dags_refresh_interval" {
+  description = "Seconds between two syncs of the S3 DAG bundle by the dag-processor (a published change is parsed within about this long)."
+  type        = number
+  default     = 30
+}
+
 variable "allowed_cidrs" {
   description = "CIDR blocks that may reach the web UI through the load balancer. Empty: closed to everyone."
   type        = list(string)

@@ -8,7 +8,7 @@
 // Secrets Manager, the metrics publisher counting it.
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
-import {writeFileSync} from 'node:fs'
+import {cpSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
@@ -49,6 +49,8 @@ describe('Airflow really runs on the local ECS agent', {timeout: 1_200_000}, () 
     // scale-from-zero path (metric -> alarm -> policy) cannot bring a worker up here.
     const settings = {name: PROJECT, workers: {min: 1, max: 2}, terraformVars: {metrics_period_seconds: 5}}
     writeFileSync(join(projectDir, 'airflow-ecs.json'), JSON.stringify(settings, null, 2))
+    // The project's DAG folder: deploy publishes it to the S3 DAG bundle the components read.
+    cpSync(join(repoRoot, 'dags'), join(projectDir, 'dags'), {recursive: true})
     env = {...world.moto.env, ...terraformEnv(), AIRFLOW_ECS_PROJECT_DIR: projectDir}
   })
   after(async () => {
@@ -75,6 +77,7 @@ describe('Airflow really runs on the local ECS agent', {timeout: 1_200_000}, () 
     const byStep = Object.fromEntries(out.steps.map((s: any) => [s.step, s.status]))
     assert.equal(byStep['db migrate'], 'done')
     assert.equal(byStep['admin user'], 'done')
+    assert.equal(byStep['DAG bundle'], 'done', 'deploy published dags/ to the S3 bundle before the services started')
     // The real migration and the real FAB command ran, in the standalone task's log.
     assert.match(r.stderr, /Database migration done!/, 'airflow db migrate ran on the PostgreSQL')
     assert.match(r.stderr, /User "admin" created with role "Admin"/, 'FAB created the admin user')
@@ -132,6 +135,20 @@ describe('Airflow really runs on the local ECS agent', {timeout: 1_200_000}, () 
     assert.ok(result.checked.length >= 15, `checked ${result.checked.join(', ')}`)
     assert.ok(result.checked.includes('AIRFLOW__CORE__EXECUTOR') && result.checked.includes('AIRFLOW__DATABASE__SQL_ALCHEMY_CONN'))
     assert.deepEqual(result.problems, [], `Airflow ${result.airflow}`)
+    assert.ok(result.checked.includes('AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST'), 'the bundle configuration key is checked')
+    // Every Airflow container carries the same S3 bundle configuration.
+    for (const family of families) {
+      const {taskDefinition} = await ecs.send(new DescribeTaskDefinitionCommand({taskDefinition: family}))
+      for (const c of taskDefinition!.containerDefinitions ?? []) {
+        if (!(c.environment ?? []).some((e) => e.name === 'AIRFLOW__CORE__EXECUTOR')) continue
+        const value = (c.environment ?? []).find((e) => e.name === 'AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST')?.value
+        assert.ok(value, `${family}/${c.name} has the bundle configuration`)
+        const [bundle] = JSON.parse(value)
+        assert.equal(bundle.classpath, 'airflow.providers.amazon.aws.bundles.s3.S3DagBundle')
+        assert.equal(bundle.kwargs.prefix, 'dags/live')
+        assert.ok(bundle.kwargs.bucket_name.startsWith(PROJECT))
+      }
+    }
   })
 
   it('the real dag-processor parses the example DAG: `task "dags list" --wait` lists it', async () => {
@@ -145,6 +162,41 @@ describe('Airflow really runs on the local ECS agent', {timeout: 1_200_000}, () 
       180_000,
       5000,
     )
+  })
+
+  it('`dags deploy` of a new DAG: the real dag-processor parses it from the S3 bundle (moto)', async () => {
+    const probe = `from airflow.sdk import dag, task
+
+
+@dag(schedule=None)
+def bundle_probe():
+    @task
+    def hello():
+        print("from the S3 bundle")
+
+    hello()
+
+
+bundle_probe()
+`
+    writeFileSync(join(projectDir, 'dags', 'bundle_probe.py'), probe)
+    const r = await cli(['dags', 'deploy', '--json', '--message', 'tier probe'])
+    ok(r, 'dags deploy')
+    const out = parseJson(r)
+    assert.deepEqual(out.change, {added: ['bundle_probe.py'], changed: [], removed: []})
+    assert.equal(out.writes, 3)
+    await eventually(
+      'bundle_probe parsed from the bundle',
+      async () => {
+        const list = await cli(['task', 'dags list -o plain', '--wait'])
+        ok(list, 'task dags list')
+        return list.stdout.includes('bundle_probe') ? true : undefined
+      },
+      180_000,
+      5000,
+    )
+    const dag = await api.get('/api/v2/dags/bundle_probe')
+    assert.equal(dag.bundle_name, 's3-dags')
   })
 
   it('a triggered run succeeds on a real Celery worker (SQS on moto), its log read while it runs and after (S3)', async () => {

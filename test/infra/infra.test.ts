@@ -91,7 +91,7 @@ describe('infra-terraform applied to moto', {timeout: 600_000}, () => {
 
   it('pins the output contract', () => {
     const c = infra.contract
-    assert.deepEqual(keys(c), ['account_id', 'bucket', 'cluster', 'components', 'database', 'ecr', 'network', 'project', 'region', 'schedules', 'schema_version', 'secrets', 'standalone', 'web', 'worker_autoscaling'])
+    assert.deepEqual(keys(c), ['account_id', 'bucket', 'cluster', 'components', 'dags', 'database', 'ecr', 'network', 'project', 'region', 'schedules', 'schema_version', 'secrets', 'standalone', 'web', 'worker_autoscaling'])
     assert.equal(c.schema_version, 1)
     assert.equal(c.project, 'airflow')
     assert.equal(c.region, 'us-east-1')
@@ -139,6 +139,7 @@ describe('infra-terraform applied to moto', {timeout: 600_000}, () => {
     assert.deepEqual(keys(c.ecr), ['repository_name', 'repository_url'])
     assert.ok(c.ecr.repository_url.endsWith(`/${c.ecr.repository_name}`))
     assert.equal(typeof c.bucket, 'string')
+    assert.deepEqual(c.dags, {source: 'bundle', bucket: c.bucket, prefix: 'dags', live_prefix: 'dags/live', bundle_name: 's3-dags', refresh_interval: 30})
     assert.deepEqual(keys(c.database), ['allocated_storage', 'engine_version', 'identifier', 'instance_class', 'multi_az'])
     assert.deepEqual([c.database.instance_class, c.database.allocated_storage, c.database.engine_version, c.database.multi_az], ['db.t4g.micro', 20, '17', false])
     for (const name of ['admin_password', 'fernet_key', 'jwt_secret', 'api_secret_key', 'db_connection']) assert.ok(name in c.secrets, `secrets.${name}`)

@@ -23,6 +23,8 @@ import {ECR_REPOSITORY, ECR_TARGETS, type PlanSummary, Terraform, imageIndepende
 import {webAddress} from '../web/url.js'
 import {ADMIN_COMMAND, adminCreated, markAdminCreated} from './admin.js'
 import {waitStable} from './stable.js'
+import {dagsFromBundle, publishBundleStep} from '../dags/step.js'
+import {onlyDagsChangedSince} from '../dags/release.js'
 import {type ParallelStep, type StepLog, type StepTiming, Steps} from './steps.js'
 
 const INFRASTRUCTURE = 'terraform apply (infrastructure)'
@@ -132,8 +134,14 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
     const ctx = contextFor(settings, deployment, region)
     const tag = options.tag ?? (await gitTag(settings.projectRoot))
     image = `${repo.repository_url}:${tag}`
+    const deployed = tfvarsImage(settings)
     if (await tagExists(ctx, repo.name, tag)) steps.skip('build and push', `${tag} is already in ECR`)
-    else build = {tag, ctx}
+    else if (!options.tag && dagsFromBundle(settings) && onlyDagsChangedSince(settings.projectRoot, deployed)) {
+      // Only DAG files changed since the deployed image: the bundle step ships them, the
+      // image and the services stay as they are.
+      image = deployed
+      steps.skip('build and push', `only DAG files changed since ${deployed!.split(':').at(-1)}: the DAG bundle ships them, no image build or service rollout`)
+    } else build = {tag, ctx}
   } else {
     steps.skip('build and push', `using ${image}`)
   }
@@ -190,6 +198,9 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
     } else {
       steps.skip('admin user', 'created by an earlier deploy')
     }
+
+    // 3b. The DAG bundle, before the dag-processor (re)starts: S3DagBundle refuses an empty prefix.
+    await publishBundleStep(steps, planned, settings.projectRoot)
 
     // 4. The services, on a migrated database.
     if (rest.summary.add + rest.summary.change + rest.summary.destroy > 0) {

@@ -70,6 +70,8 @@ export function tfvars(settings: Settings, image?: string): Record<string, unkno
   if (settings.file.allowedCidrs) vars.allowed_cidrs = settings.file.allowedCidrs
   if (settings.file.workers?.min !== undefined) vars.min_workers = settings.file.workers.min
   if (settings.file.workers?.max !== undefined) vars.max_workers = settings.file.workers.max
+  const dags = settings.file.dags as {source?: unknown} | undefined
+  if (dags?.source === 'image' || dags?.source === 'bundle') vars.dags_source = dags.source
   const extra = settings.file.terraformVars
   if (extra && typeof extra === 'object' && !Array.isArray(extra)) Object.assign(vars, extra)
   if (image) vars.image = image
