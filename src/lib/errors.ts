@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'NO_DEPLOYMENT'
   | 'NO_REGION'
   | 'NOT_FOUND'
+  | 'NOT_AWS'
   | 'PROCESS_FAILED'
   | 'SERVICE_NOT_FOUND'
   | 'THROTTLED'
@@ -139,6 +140,9 @@ export function mapError(error: unknown): CliError {
     })
   }
 
+  const notAws = notAwsAnswer(error)
+  if (notAws) return notAws
+
   const net = networkCode(e)
   if (net) {
     return new CliError(`Could not reach ${endpointLabel()} (${net}).`, {
@@ -233,6 +237,66 @@ export function mapError(error: unknown): CliError {
     cause: error,
     code: 'UNEXPECTED',
     hint: 'Run again with DEBUG=1 for details.',
+  })
+}
+
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']
+
+/** The AWS_ENDPOINT_URL variable (or a per-service one) that sends requests to this origin. */
+function endpointVariable(origin?: string): string | undefined {
+  const names = Object.keys(process.env).filter((k) => /^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$/.test(k) && process.env[k])
+  if (origin) {
+    const exact = names.find((k) => process.env[k]!.replace(/\/+$/, '').toLowerCase() === origin.toLowerCase())
+    if (exact) return exact
+  }
+  return names.includes('AWS_ENDPOINT_URL') ? 'AWS_ENDPOINT_URL' : names[0]
+}
+
+/** What to check when something that is not AWS answered: the endpoint variable, proxies, the region. Names only: a proxy URL may hold a password. */
+function notAwsHint(origin: string | undefined, region: string | undefined): string {
+  const variable = endpointVariable(origin)
+  const proxies = PROXY_VARIABLES.filter((k) => process.env[k])
+  const parts = [
+    variable ? `${variable} (it points there; unset it to use AWS itself)` : 'whether a proxy or a captive portal answers for AWS (AWS_ENDPOINT_URL is not set)',
+    proxies.length > 0 ? `the proxy variables (${proxies.join(', ')} set)` : 'the proxy variables (HTTPS_PROXY, HTTP_PROXY, NO_PROXY; none set)',
+    `the region (${region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'none set'})`,
+  ]
+  return `Check ${parts[0]}, ${parts[1]} and ${parts[2]}.`
+}
+
+/**
+ * An answer that is not the service's protocol: from the answer check every client has
+ * (src/lib/aws/answers.ts, `NotAwsAnswer`), or the SDK's own deserialization failure
+ * (a SyntaxError or TypeError carrying the raw `$response`) for a client built without it.
+ */
+function notAwsAnswer(error: unknown): CliError | undefined {
+  const e = (error ?? {}) as ErrorLike & {
+    endpoint?: string
+    operation?: string
+    status?: number
+    what?: string
+    region?: string
+    $response?: {statusCode?: number; headers?: Record<string, string>; body?: unknown}
+    $responseBodyText?: string
+  }
+  if (e.name === 'NotAwsAnswer' && e.endpoint) {
+    return new CliError(`${e.endpoint} answered ${e.operation} with HTTP ${e.status} and ${e.what}, not an AWS response.`, {
+      cause: error,
+      code: 'NOT_AWS',
+      hint: notAwsHint(e.endpoint, e.region),
+    })
+  }
+  const deserializing = e.$response && (e.name === 'SyntaxError' || e.name === 'TypeError' || /Deserialization error/.test(e.message ?? ''))
+  if (!deserializing) return undefined
+  const status = e.$response?.statusCode ?? e.$metadata?.httpStatusCode
+  const body = typeof e.$responseBodyText === 'string' ? e.$responseBodyText : typeof e.$response?.body === 'string' ? e.$response.body : ''
+  const what = /<html|<!doctype html/i.test(body) ? 'an HTML page' : body.trim() === '' ? 'an empty or unreadable body' : 'a body the SDK could not read'
+  const variable = endpointVariable()
+  const where = variable ? `${process.env[variable]} (from ${variable})` : 'The AWS endpoint'
+  return new CliError(`${where} answered with HTTP ${status ?? '?'} and ${what}, not an AWS response.`, {
+    cause: error,
+    code: 'NOT_AWS',
+    hint: notAwsHint(variable ? process.env[variable] : undefined, undefined),
   })
 }
 

@@ -1,14 +1,18 @@
 // What every AWS-facing command needs: the resolved settings, the deployment (from
 // the cached Terraform outputs) and the SDK client configuration. The SDK honours
-// AWS_ENDPOINT_URL and its per-service variants by itself.
+// AWS_ENDPOINT_URL and its per-service variants by itself. Every client built from this
+// configuration checks that what answered speaks AWS (./answers.ts).
 import {type Deployment} from '../config/deployment.js'
 import {type GlobalFlags, type Settings, loadDeployment, resolveSettings} from '../config/resolver.js'
+import {type RuntimeExtension, answerCheck} from './answers.js'
 
 export interface ClientConfig {
   region?: string
   profile?: string
   retryMode: 'adaptive'
   maxAttempts: number
+  /** The SDK runtime extensions: the answer check (not set by the unit tests' mocked clients). */
+  extensions?: RuntimeExtension[]
 }
 
 export interface AwsContext {
@@ -25,6 +29,7 @@ export function clientConfig(settings: Pick<Settings, 'profile' | 'region'>, reg
     ...(settings.profile ? {profile: settings.profile} : {}),
     retryMode: 'adaptive',
     maxAttempts: Number.isInteger(attempts) && attempts > 0 ? attempts : 5,
+    extensions: [answerCheck(region)],
   }
 }
 
