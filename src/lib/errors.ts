@@ -124,7 +124,7 @@ export function mapError(error: unknown): CliError {
   }
   if (name === 'ProcessFailed') {
     // From src/lib/process/runner.ts: terraform, docker or git exited non-zero or was interrupted.
-    const p = error as {step?: string; exitCode?: number; interrupted?: boolean; lastLine?: string; hint?: string; toolCode?: ErrorCode}
+    const p = error as {step?: string; exitCode?: number; interrupted?: boolean; summary?: string; logFile?: string; hint?: string; toolCode?: ErrorCode}
     if (p.interrupted) {
       return new CliError(`${p.step} was interrupted.`, {
         cause: error,
@@ -133,10 +133,13 @@ export function mapError(error: unknown): CliError {
         hint: 'Run the same command again: it continues from where it stopped.',
       })
     }
-    return new CliError(`${p.step} failed (exit ${p.exitCode})${p.lastLine ? `: ${p.lastLine.replace(/[.:]$/, '')}` : ''}.`, {
+    // The first error the tool reported, on one line; its whole output is in the log file.
+    const summary = p.summary ? `: ${oneLine(p.summary, 300).replace(/[.:]$/, '')}` : ''
+    const log = p.logFile ? ` Full output: ${p.logFile}` : ''
+    return new CliError(`${p.step} failed (exit ${p.exitCode})${summary}${summary.endsWith('…') ? '' : '.'}${log}`, {
       cause: error,
       code: p.toolCode ?? 'PROCESS_FAILED',
-      hint: p.hint ?? 'Run again with DEBUG=1 to see its whole output.',
+      hint: p.hint ?? (p.logFile ? 'Read the full output for the cause, fix it, and run the same command again.' : 'Run again with DEBUG=1 to see its whole output.'),
     })
   }
 
@@ -307,6 +310,13 @@ function parseMessage(text: string): string {
     .map((l) => l.trim())
     .filter((l) => l && !/^The following errors? occurred:?$/i.test(l) && !/^See more help with --help$/i.test(l))
   return lines.join(' ') || firstLine(text)
+}
+
+/** Printable text on one line, cut at max characters (a tool's output may hold escape codes). */
+export function oneLine(text: string, max = 300): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g, ' ').replace(/\s+/g, ' ').trim()
+  return flat.length > max ? `${flat.slice(0, max - 1).replace(/[\s.,:;]+$/, '')}…` : flat
 }
 
 function firstLine(text: string): string {

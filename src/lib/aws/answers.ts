@@ -11,6 +11,8 @@
 // with XML, and every AWS answer carries a request id header.
 import {Readable} from 'node:stream'
 
+import {oneLine} from '../errors.js'
+
 interface HttpRequestLike {
   protocol?: string
   hostname?: string
@@ -80,28 +82,21 @@ export function endpointOf(request: HttpRequestLike): string {
   return `${request.protocol ?? 'https:'}//${request.hostname ?? ''}${port}`
 }
 
-/** Printable, one line, short: a page title or a first line may hold anything (escape codes included). */
-function clean(text: string, max = 60): string {
-  // eslint-disable-next-line no-control-regex
-  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g, ' ').replace(/\s+/g, ' ').trim()
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
-}
-
 /** What a body is, in words, when it is not what the protocol sends; undefined when it looks right. */
 export function describeBody(body: string, protocol: Protocol, hasRequestId: boolean, status: number): string | undefined {
   const text = body.replace(/^\uFEFF/, '').trimStart()
   if (/^<(!doctype\s+html|html[\s>])/i.test(text) || /^<(head|body|title|h1|p|div)[\s>]/i.test(text)) {
     const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1] ?? /<h1[^>]*>([^<]*)<\/h1>/i.exec(text)?.[1]
-    return title && clean(title) ? `an HTML page ("${clean(title)}")` : 'an HTML page'
+    return title && oneLine(title) ? `an HTML page ("${oneLine(title, 60)}")` : 'an HTML page'
   }
   if (text === '') {
     // AWS answers a void operation with an empty body, but always with a request id.
     return hasRequestId ? undefined : 'an empty body'
   }
-  if (protocol === 'json' && !text.startsWith('{')) return `a body that is not JSON ("${clean(text, 40)}")`
-  if (protocol === 'query' && !text.startsWith('<')) return `a body that is not XML ("${clean(text, 40)}")`
+  if (protocol === 'json' && !text.startsWith('{')) return `a body that is not JSON ("${oneLine(text, 40)}")`
+  if (protocol === 'query' && !text.startsWith('<')) return `a body that is not XML ("${oneLine(text, 40)}")`
   if (protocol === 'rest' && status >= 300 && !hasRequestId && !text.startsWith('<') && !text.startsWith('{')) {
-    return `a body that is not an AWS error ("${clean(text, 40)}")`
+    return `a body that is not an AWS error ("${oneLine(text, 40)}")`
   }
   return undefined
 }

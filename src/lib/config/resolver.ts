@@ -7,7 +7,8 @@ import {execFile} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, isAbsolute, join, resolve} from 'node:path'
 
-import {CliError, mapError} from '../errors.js'
+import {CliError, mapError, oneLine} from '../errors.js'
+import {terraformSummary} from '../terraform/diagnostics.js'
 import {type Deployment, type DeploymentOverrides, parseDeployment} from './deployment.js'
 
 export const PROJECT_FILE = 'airflow-ecs.json'
@@ -185,7 +186,7 @@ function runTerraformOutput(settings: Settings): Promise<string> {
         if (error) {
           if ((error as NodeJS.ErrnoException).code === 'ENOENT') return reject(mapError(error))
           return reject(
-            new CliError(`\`terraform output\` failed: ${stderr.trim().split('\n').pop() ?? error.message}`, {
+            new CliError(`\`terraform output\` failed: ${oneLine(terraformSummary(stderr) ?? stderr.trim().split('\n').pop() ?? error.message)}`, {
               cause: error,
               code: 'PROCESS_FAILED',
               hint: `Check the Terraform state in ${settings.terraformDir} (try \`terraform -chdir=${settings.terraformDir} output\`).`,

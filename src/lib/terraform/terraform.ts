@@ -9,6 +9,7 @@ import {join} from 'node:path'
 import {type Settings, terraformChildEnv} from '../config/resolver.js'
 import {CliError} from '../errors.js'
 import {type RunOptions, run} from '../process/runner.js'
+import {explainTerraform} from './diagnostics.js'
 
 export const TFVARS_FILE = 'airflow-ecs.auto.tfvars.json'
 /** The ECR repository is created first, on its own, so the image can be pushed before the rest exists. */
@@ -118,6 +119,9 @@ export class Terraform {
       redact: redactTerraformLine,
       step,
       hint,
+      // A failure names Terraform's first Error diagnostic; the whole output goes to .airflow-ecs/logs/.
+      explain: (output: string) => explainTerraform(output, this.settings.terraformDir),
+      logDir: join(this.settings.cacheDir, 'logs'),
       ...extra,
     })
   }
