@@ -4,6 +4,7 @@
 // configuration checks that what answered speaks AWS (./answers.ts).
 import {type Deployment} from '../config/deployment.js'
 import {type GlobalFlags, type Settings, loadDeployment, resolveSettings} from '../config/resolver.js'
+import {checkEndpointVariables} from '../config/validate.js'
 import {type RuntimeExtension, answerCheck} from './answers.js'
 
 export interface ClientConfig {
@@ -23,6 +24,8 @@ export interface AwsContext {
 }
 
 export function clientConfig(settings: Pick<Settings, 'profile' | 'region'>, region = settings.region): ClientConfig {
+  // A malformed endpoint is refused here, before any client tries it.
+  checkEndpointVariables()
   const attempts = Number(process.env.AIRFLOW_ECS_MAX_ATTEMPTS)
   return {
     ...(region ? {region} : {}),
