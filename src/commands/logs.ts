@@ -39,6 +39,7 @@ With --follow keeps printing new events (within about 2 seconds) until Ctrl-C; w
     const [{resolveComponent, logStreamName}, {parseSince}] = await Promise.all([import('../lib/components.js'), import('../lib/time.js')])
     const component = resolveComponent(args.component, {includeTask: true})
     const startTime = parseSince(flags.since)
+    if (flags.task) (await import('../lib/config/validate.js')).checkTaskRef(flags.task)
     const [{awsContext}, {componentTarget}, {followEvents, logsClient, readWindow}, {eventJson, formatEvent, leftOutNote}, {stdoutIsTTY}] = await Promise.all([
       import('../lib/aws/context.js'),
       import('../lib/config/deployment.js'),
