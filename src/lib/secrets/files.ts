@@ -3,10 +3,11 @@
 // or the local convention AIRFLOW_CONN_<ID>= / AIRFLOW_VAR_<KEY>=). Every entry is checked
 // and turned into its stored text before anything is written. Errors name the entry and
 // never quote a value. No SDK here.
-import {readFileSync} from 'node:fs'
+import {statSync} from 'node:fs'
 import {basename, extname} from 'node:path'
 
 import {invalid} from '../errors.js'
+import {readLimited} from '../read-limited.js'
 import {FILE_KEYS, fromJson, fromUri, serialize} from './connection.js'
 import {KINDS, type Kind, checkId, checkSize, variableText} from './kinds.js'
 
@@ -123,6 +124,17 @@ function variableEntry(id: string, value: unknown, notes: string[]): ImportEntry
   return {id, stored: checkSize('variable', id, variableText(value))}
 }
 
+/** Far more than any real export; a bigger file is refused before it is read. */
+const MAX_IMPORT_BYTES = 16 * 1024 * 1024
+
+const isFolder = (path: string): boolean => {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
 /** Reads and checks a whole import file; throws on the first bad entry, before any write. */
 export function readImportFile(path: string, kind: Kind): ImportFile {
   const ext = extname(path).toLowerCase()
@@ -133,14 +145,10 @@ export function readImportFile(path: string, kind: Kind): ImportFile {
       `Convert it to JSON first: python3 -c 'import json,sys,yaml; json.dump(yaml.safe_load(open(sys.argv[1])), sys.stdout, indent=2)' ${name} > ${name.replace(/\.ya?ml$/i, '.json')}`,
     )
   }
+  if (isFolder(path)) throw invalid(`${path} is a folder, not a file.`, 'Give the path of an import file (.json or .env).')
   const format = ext === '.json' ? 'json' : ext === '.env' || name === '.env' ? 'env' : undefined
   if (!format) throw invalid(`${path}: unsupported file type "${ext || name}".`, 'Import Airflow\'s export formats: .json or .env.')
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (error) {
-    throw invalid(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`)
-  }
+  const text = readLimited(path, MAX_IMPORT_BYTES, (max) => `${path} is larger than ${max / 1024 / 1024} MiB: not an import file.`)
   if (text.trim() === '') throw invalid(`${path} is empty.`)
   const notes: string[] = []
   const {pairs, ignored} = format === 'json' ? {pairs: parseJsonFile(path, text), ignored: []} : parseEnvFile(path, text, kind)
