@@ -3,10 +3,10 @@
 // *.auto.tfvars.json by itself, so a plain `terraform plan` by hand sees the same inputs).
 // Every run goes through the process runner, with terraform's output streamed and the
 // values it should not print hidden.
-import {existsSync, writeFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {chmodSync, existsSync} from 'node:fs'
+import {dirname, join} from 'node:path'
 
-import {type Settings, terraformChildEnv} from '../config/resolver.js'
+import {type Settings, ensureCacheDir, terraformChildEnv, writePrivate} from '../config/resolver.js'
 import {CliError} from '../errors.js'
 import {type RunOptions, run} from '../process/runner.js'
 import {explainTerraform} from './diagnostics.js'
@@ -68,7 +68,8 @@ export function tfvars(settings: Settings, image?: string): Record<string, unkno
 
 export function writeTfvars(settings: Settings, image?: string): Record<string, unknown> {
   const vars = tfvars(settings, image)
-  writeFileSync(join(settings.terraformDir, TFVARS_FILE), `${JSON.stringify(vars, null, 2)}\n`)
+  // Only its owner reads it: "terraformVars" may carry anything.
+  writePrivate(join(settings.terraformDir, TFVARS_FILE), `${JSON.stringify(vars, null, 2)}\n`)
   return vars
 }
 
@@ -161,7 +162,10 @@ export class Terraform {
 
   /** Plans into a file; returns the summary and each change. */
   async plan(planFile: string): Promise<{summary: PlanSummary; changes: PlannedChange[]}> {
+    // A saved plan holds sensitive values in plain text: a private folder, a private file.
+    ensureCacheDir(dirname(planFile))
     await this.run(['plan', '-input=false', '-no-color', `-out=${planFile}`], 'terraform plan', 'Fix what the plan reports, then run deploy again.')
+    chmodSync(planFile, 0o600)
     const shown = await this.run(['show', '-json', planFile], 'terraform show', undefined, {onLine: undefined})
     const plan = JSON.parse(shown.stdout) as {resource_changes?: Array<{address: string; type: string; mode?: string; change: {actions: string[]}}>}
     const changes = (plan.resource_changes ?? [])
