@@ -93,6 +93,17 @@ describe('terraform failure summary', () => {
     )
   })
 
+  it('a very long provider error is cut so that its resource address still shows', () => {
+    const long = `Error: ECR Repository (airflow-airflow) not empty, consider using force_delete: operation error ECR: DeleteRepository, https response error StatusCode: 400, RequestID: ${'x'.repeat(52)}, RepositoryNotEmptyException: The repository with name 'airflow-airflow' cannot be deleted because it still contains images
+
+  with aws_ecr_repository.airflow,
+  on storage.tf line 55, in resource "aws_ecr_repository" "airflow":
+`
+    const s = terraformSummary(long)!
+    assert.ok(s.length < 240, s)
+    assert.match(s, /^ECR Repository \(airflow-airflow\) not empty, consider using force_delete: .*… \(with aws_ecr_repository\.airflow\)$/)
+  })
+
   it('boxes and colour codes are read through', () => {
     assert.equal(terraformSummary(BOXED), 'No value for required variable (variables.tf line 1): The root module input variable "a" is not set, and has no default value')
   })

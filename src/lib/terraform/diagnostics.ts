@@ -30,11 +30,13 @@ const WRAPPERS = [/^Terraform encountered problems during initiali[sz]ation/i]
 const unbox = (line: string): string => line.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '').replace(/^\s*[│╷╵]\s?/, '').replace(/\s+$/, '')
 const isHeading = (line: string): boolean => /^(Error|Warning): /.test(line)
 
+/** At most max characters, cut at a word, without the punctuation before the cut. */
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max).replace(/\s+\S*$/, '').replace(/[\s.,:;]+$/, '')}…`
+}
+
 function firstSentence(paragraph: string, max: number): string {
-  const sentence = /^(.+?[.!?])(\s|$)/.exec(paragraph)?.[1] ?? paragraph
-  if (sentence.length <= max) return sentence
-  // Cut at a word, without the punctuation before the cut.
-  return `${sentence.slice(0, max).replace(/\s+\S*$/, '').replace(/[\s.,:;]+$/, '')}…`
+  return cut(/^(.+?[.!?])(\s|$)/.exec(paragraph)?.[1] ?? paragraph, max)
 }
 
 /** Every Error diagnostic in an output, in order. */
@@ -86,7 +88,8 @@ export function terraformSummary(output: string): string | undefined {
   const d = firstError(output)
   if (!d) return undefined
   const where = d.address ? ` (with ${d.address})` : d.location ? ` (${d.location})` : ''
-  const summary = d.summary.replace(/[.:]$/, '')
+  // Cut long provider errors (whole API responses) so the address after them still shows.
+  const summary = cut(d.summary, 200).replace(/[.:]$/, '')
   // The detail only when the summary alone says little ("Failed to query available provider packages").
   const detail = d.detail && !d.address && d.summary.length < 80 && !d.detail.startsWith(summary) ? `: ${d.detail.replace(/[.:]$/, '')}` : ''
   return `${summary}${where}${detail}`
