@@ -3,11 +3,13 @@
 // at a hidden 10,000 and kept whichever pages came first); `--limit 100` prints the newest
 // 100 in order and says on stderr how many were left out and how to see them.
 import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
+import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {CloudWatchLogsClient} from '@aws-sdk/client-cloudwatch-logs'
 
-import {type CliResult, parseJson, runCli} from '../harness/cli.ts'
+import {type CliResult, parseJson, repoRoot, runCli} from '../harness/cli.ts'
 import {type Fixture, createFixture, sdkConfig} from '../harness/fixture.ts'
 import {putEvents, seq} from '../harness/logs.ts'
 import {type Moto, startMoto} from '../harness/moto.ts'
@@ -79,6 +81,12 @@ describe(`logs with ${EVENTS.toLocaleString('en-US')} events over ${STREAMS} str
     const none = await cli(['logs', 'standalone', '--since', '2h', '--json', '--filter', 'nothing-matches-this'])
     assert.equal(none.code, 0, none.stderr)
     assert.deepEqual(parseJson(none), [])
+  })
+
+  it('piped into head, it stops quietly when head has enough', () => {
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${join(repoRoot, 'bin', 'run.js')}" logs standalone --since 2h | head -2`], {env: {...process.env, ...fx.env, NO_COLOR: '1'}, encoding: 'utf8'})
+    assert.equal(r.stdout.split('\n').filter(Boolean).length, 2)
+    assert.equal(r.stderr, '', 'no warning, no stack trace')
   })
 
   it('--limit 0 and a --limit above the count print everything, with no note', async () => {
