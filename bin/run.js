@@ -11,6 +11,12 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0]
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
+  // `airflow-ecs logs worker | head`: the reader went away. Stop quietly, as a shell tool does,
+  // instead of an unsettled-await warning (and no more pages are fetched for nobody).
+  process.stdout.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(0)
+    throw error
+  })
   const {execute} = await import('@oclif/core')
   await execute({dir: import.meta.url})
 }

@@ -3,6 +3,8 @@
 //   airflow-ecs --version   vs  node -e 0                        (target: within 4x)
 //   airflow-ecs url         vs  aws elbv2 describe-load-balancers (target: at most half)
 // Both `url` and the aws CLI talk to the same moto server. Prints a Markdown table.
+// Then `logs` over 1,000 to 300,000 events: wall time and peak memory (BENCH_LOGS=0 skips it),
+// and a whole deploy's per-step timing (BENCH_DEPLOY=0 skips it).
 import {spawn, spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -125,6 +127,14 @@ for (const r of rows) {
   console.log(`| ${r.label} | ${r.a.toFixed(0)} | ${Number.isNaN(r.b) ? '-' : r.b.toFixed(0)} | ${Number.isNaN(r.ratio) ? '-' : r.ratio.toFixed(2)} | ${target} | ${r.ok ? 'yes' : 'NO'} |`)
 }
 if (rows.some((r) => !r.ok)) process.exitCode = 1
+
+// `logs` over large windows: wall time and peak memory (about 2 minutes; BENCH_LOGS=0 skips it).
+if (process.env.BENCH_LOGS !== '0') {
+  const {benchLogs, logsTable} = await import('./bench-logs.mjs')
+  const l = await benchLogs()
+  console.log(`\n${logsTable(l)}`)
+  if (!l.ok) process.exitCode = 1
+}
 
 // The per-step timing of a whole deploy to moto (about 3 minutes; BENCH_DEPLOY=0 skips it).
 if (process.env.BENCH_DEPLOY !== '0') {

@@ -15,8 +15,14 @@ export default class Build extends BaseCommand {
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(Build)
-    const [{awsContext}, build, {stdoutIsTTY}] = await Promise.all([import('../lib/aws/context.js'), import('../lib/docker/build.js'), import('../lib/ui/output.js')])
+    const [{awsContext}, build, {stdoutIsTTY}, {checkPlatform}] = await Promise.all([
+      import('../lib/aws/context.js'),
+      import('../lib/docker/build.js'),
+      import('../lib/ui/output.js'),
+      import('../lib/config/validate.js'),
+    ])
     if (flags.tag) build.checkTag(flags.tag)
+    checkPlatform(flags.platform, '--platform')
     const ctx = await awsContext(flags)
     const tag = flags.tag ?? (await build.gitTag(ctx.settings.projectRoot))
     const quiet = this.jsonEnabled() || !stdoutIsTTY()

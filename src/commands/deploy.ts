@@ -40,6 +40,7 @@ The admin password is generated in Secrets Manager; the first deploy shows it on
       )
     }
     if (flags.tag) (await import('../lib/docker/build.js')).checkTag(flags.tag)
+    if (flags.platform) (await import('../lib/config/validate.js')).checkPlatform(flags.platform, '--platform')
     const settings = resolveSettings(flags)
     const {deploy} = await import('../lib/lifecycle/deploy.js')
     const result = await deploy(settings, {

@@ -5,7 +5,7 @@ import {BaseCommand} from '../lib/command.js'
 export default class Destroy extends BaseCommand {
   static override summary = 'Delete the whole deployment (empties the ECR repository and the bucket first).'
   static override description = `On a terminal you type the project name to confirm; --yes skips that (CI).
-The ECR repository and the bucket are emptied first so Terraform can delete them, then terraform destroy runs. Secrets Manager keeps the deleted secrets for their recovery window (7 days by default); the output lists them and how to purge them at once.`
+The ECR repository and the bucket are emptied first so Terraform can delete them (found in the Terraform state when a deploy stopped before its outputs existed), then terraform destroy runs. Secrets Manager keeps the deleted secrets for their recovery window (7 days by default); the output lists them and how to purge them at once.`
   static override enableJsonFlag = true
   static override examples = ['<%= config.bin %> destroy', '<%= config.bin %> destroy --yes']
   static override flags = {

@@ -27,6 +27,7 @@ After -- a single command runs without a shell session, and this command exits w
     const [{resolveService}, exec] = await Promise.all([import('../lib/components.js'), import('../lib/exec/exec.js')])
     const component = resolveService(args.component)
     const oneOff = (argv as string[]).slice(1)
+    if (flags.task) (await import('../lib/config/validate.js')).checkTaskRef(flags.task)
     const plugin = exec.requirePlugin()
     const {awsContext} = await import('../lib/aws/context.js')
     const ctx = await awsContext(flags)
@@ -39,7 +40,12 @@ After -- a single command runs without a shell session, and this command exits w
       if (oneOff.length > 0) {
         const {command, marker} = exec.wrapCommand(oneOff)
         const session = await exec.openSession(ctx, component, task, command)
-        const code = await exec.oneOffSession(plugin, session, marker, (line) => this.log(line), ctx.settings.profile)
+        const {code, tampered} = await exec.oneOffSession(plugin, session, marker, (line) => this.log(line), ctx.settings.profile)
+        if (tampered) {
+          this.note("The command's output imitated the exit-code marker, so its exit code is unknown; exiting 1.")
+          process.exitCode = 1
+          return
+        }
         if (code === undefined) {
           this.note('Could not read the exit code of the remote command (the session ended before it finished).')
           process.exitCode = 1

@@ -3,15 +3,20 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../lib/command.js'
 import {componentNames} from '../lib/components.js'
 
+/** On a terminal, without --limit, at most this many (the newest) are printed; a pipe gets every event. */
+const TERMINAL_LIMIT = 10_000
+
 export default class Logs extends BaseCommand {
   static override summary = "Show a component's CloudWatch logs, interleaved by time across its tasks."
-  static override description = `Prints recent events of every task of the component, oldest first, each with the task it came from.
-With --follow keeps printing new events (within about 2 seconds) until Ctrl-C; with --json prints one JSON object per line.`
+  static override description = `Prints every event of the window (--since) of every task of the component, oldest first, each with the task it came from, as the pages arrive.
+With --limit N only the newest N are printed, and a note on stderr says how many were left out; on a terminal at most ${TERMINAL_LIMIT.toLocaleString('en-US')} are printed unless --limit says otherwise (--limit 0: all).
+With --follow keeps printing new events (within about 2 seconds) until Ctrl-C; with --json prints a JSON array (one object per line with --follow).`
   static override enableJsonFlag = true
   static override examples = [
     '<%= config.bin %> logs scheduler',
     '<%= config.bin %> logs worker --follow',
     "<%= config.bin %> logs api-server --since 2h --filter ERROR",
+    '<%= config.bin %> logs scheduler --since 1d --limit 500',
     '<%= config.bin %> logs standalone --task 0123456789abcdef',
   ]
   static override args = {
@@ -22,6 +27,11 @@ With --follow keeps printing new events (within about 2 seconds) until Ctrl-C; w
     since: Flags.string({description: 'Start this long ago (10m, 2h, 1d) or at an ISO time.', default: '10m'}),
     filter: Flags.string({description: 'CloudWatch Logs filter pattern, e.g. ERROR or "\\"task failed\\"".'}),
     task: Flags.string({description: 'Only the events of this task id.'}),
+    limit: Flags.integer({
+      char: 'n',
+      min: 0,
+      description: `Print only the newest N events of the window (0: all). Default: all, or ${TERMINAL_LIMIT.toLocaleString('en-US')} on a terminal.`,
+    }),
   }
 
   async run(): Promise<unknown> {
@@ -29,11 +39,13 @@ With --follow keeps printing new events (within about 2 seconds) until Ctrl-C; w
     const [{resolveComponent, logStreamName}, {parseSince}] = await Promise.all([import('../lib/components.js'), import('../lib/time.js')])
     const component = resolveComponent(args.component, {includeTask: true})
     const startTime = parseSince(flags.since)
-    const [{awsContext}, {componentTarget}, {fetchEvents, followEvents, logsClient}, {eventJson, formatEvent}] = await Promise.all([
+    if (flags.task) (await import('../lib/config/validate.js')).checkTaskRef(flags.task)
+    const [{awsContext}, {componentTarget}, {followEvents, logsClient, readWindow}, {eventJson, formatEvent, leftOutNote}, {stdoutIsTTY}] = await Promise.all([
       import('../lib/aws/context.js'),
       import('../lib/config/deployment.js'),
       import('../lib/logs/cloudwatch.js'),
       import('../lib/logs/render.js'),
+      import('../lib/ui/output.js'),
     ])
     const ctx = await awsContext(flags)
     const target = componentTarget(ctx.deployment, component.name)
@@ -45,6 +57,10 @@ With --follow keeps printing new events (within about 2 seconds) until Ctrl-C; w
       filterPattern: flags.filter,
     }
     const json = this.jsonEnabled()
+    const limit = flags.limit ?? (stdoutIsTTY() ? TERMINAL_LIMIT : 0)
+    const note = (total: number, shown: number): void => {
+      if (total > shown) this.note(leftOutNote({total, shown, limit, explicit: flags.limit !== undefined, since: startTime, args: this.argv}))
+    }
     if (flags.follow) {
       const controller = new AbortController()
       process.once('SIGINT', () => controller.abort())
@@ -52,15 +68,28 @@ With --follow keeps printing new events (within about 2 seconds) until Ctrl-C; w
       await followEvents(client, query, {
         intervalMs: interval,
         signal: controller.signal,
+        limit,
+        onBacklog: ({total, shown}) => note(total, shown),
         onEvents: (events) => {
-          for (const e of events) process.stdout.write(`${json ? JSON.stringify(eventJson(e, component.name)) : formatEvent(e, component.name)}\n`)
+          process.stdout.write(events.map((e) => `${json ? JSON.stringify(eventJson(e, component.name)) : formatEvent(e, component.name)}\n`).join(''))
         },
       })
       return undefined
     }
-    const events = await fetchEvents(client, query)
-    if (events.length === 0 && !json) this.note(`No events in ${target.logGroup} since ${new Date(startTime).toISOString()}.`)
-    for (const e of events) this.log(formatEvent(e, component.name))
-    return events.map((e) => eventJson(e, component.name))
+    // Streamed as the pages come: a JSON array is written piece by piece, not built in memory.
+    let written = 0
+    const {total, shown} = await readWindow(client, query, {
+      limit,
+      write: (events) => {
+        const text = json
+          ? events.map((e) => `${written++ === 0 ? '[\n' : ',\n'}${JSON.stringify(eventJson(e, component.name))}`).join('')
+          : events.map((e) => `${formatEvent(e, component.name)}\n`).join('')
+        process.stdout.write(text)
+      },
+    })
+    if (json) process.stdout.write(written === 0 ? '[]\n' : '\n]\n')
+    if (total === 0 && !json) this.note(`No events in ${target.logGroup} since ${new Date(startTime).toISOString()}.`)
+    note(total, shown)
+    return undefined
   }
 }

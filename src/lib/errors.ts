@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'NO_DEPLOYMENT'
   | 'NO_REGION'
   | 'NOT_FOUND'
+  | 'NOT_AWS'
   | 'PROCESS_FAILED'
   | 'ROLLOUT_FAILED'
   | 'SERVICE_NOT_FOUND'
@@ -124,7 +125,7 @@ export function mapError(error: unknown): CliError {
   }
   if (name === 'ProcessFailed') {
     // From src/lib/process/runner.ts: terraform, docker or git exited non-zero or was interrupted.
-    const p = error as {step?: string; exitCode?: number; interrupted?: boolean; lastLine?: string; hint?: string; toolCode?: ErrorCode}
+    const p = error as {step?: string; exitCode?: number; interrupted?: boolean; summary?: string; logFile?: string; hint?: string; toolCode?: ErrorCode}
     if (p.interrupted) {
       return new CliError(`${p.step} was interrupted.`, {
         cause: error,
@@ -133,12 +134,18 @@ export function mapError(error: unknown): CliError {
         hint: 'Run the same command again: it continues from where it stopped.',
       })
     }
-    return new CliError(`${p.step} failed (exit ${p.exitCode})${p.lastLine ? `: ${p.lastLine.replace(/[.:]$/, '')}` : ''}.`, {
+    // The first error the tool reported, on one line; its whole output is in the log file.
+    const summary = p.summary ? `: ${oneLine(p.summary, 300).replace(/[.:]$/, '')}` : ''
+    const log = p.logFile ? ` Full output: ${p.logFile}` : ''
+    return new CliError(`${p.step} failed (exit ${p.exitCode})${summary}${summary.endsWith('…') ? '' : '.'}${log}`, {
       cause: error,
       code: p.toolCode ?? 'PROCESS_FAILED',
-      hint: p.hint ?? 'Run again with DEBUG=1 to see its whole output.',
+      hint: p.hint ?? (p.logFile ? 'Read the full output for the cause, fix it, and run the same command again.' : 'Run again with DEBUG=1 to see its whole output.'),
     })
   }
+
+  const notAws = notAwsAnswer(error)
+  if (notAws) return notAws
 
   const net = networkCode(e)
   if (net) {
@@ -237,6 +244,66 @@ export function mapError(error: unknown): CliError {
   })
 }
 
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']
+
+/** The AWS_ENDPOINT_URL variable (or a per-service one) that sends requests to this origin. */
+function endpointVariable(origin?: string): string | undefined {
+  const names = Object.keys(process.env).filter((k) => /^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$/.test(k) && process.env[k])
+  if (origin) {
+    const exact = names.find((k) => process.env[k]!.replace(/\/+$/, '').toLowerCase() === origin.toLowerCase())
+    if (exact) return exact
+  }
+  return names.includes('AWS_ENDPOINT_URL') ? 'AWS_ENDPOINT_URL' : names[0]
+}
+
+/** What to check when something that is not AWS answered: the endpoint variable, proxies, the region. Names only: a proxy URL may hold a password. */
+function notAwsHint(origin: string | undefined, region: string | undefined): string {
+  const variable = endpointVariable(origin)
+  const proxies = PROXY_VARIABLES.filter((k) => process.env[k])
+  const parts = [
+    variable ? `${variable} (it points there; unset it to use AWS itself)` : 'whether a proxy or a captive portal answers for AWS (AWS_ENDPOINT_URL is not set)',
+    proxies.length > 0 ? `the proxy variables (${proxies.join(', ')} set)` : 'the proxy variables (HTTPS_PROXY, HTTP_PROXY, NO_PROXY; none set)',
+    `the region (${region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'none set'})`,
+  ]
+  return `Check ${parts[0]}, ${parts[1]} and ${parts[2]}.`
+}
+
+/**
+ * An answer that is not the service's protocol: from the answer check every client has
+ * (src/lib/aws/answers.ts, `NotAwsAnswer`), or the SDK's own deserialization failure
+ * (a SyntaxError or TypeError carrying the raw `$response`) for a client built without it.
+ */
+function notAwsAnswer(error: unknown): CliError | undefined {
+  const e = (error ?? {}) as ErrorLike & {
+    endpoint?: string
+    operation?: string
+    status?: number
+    what?: string
+    region?: string
+    $response?: {statusCode?: number; headers?: Record<string, string>; body?: unknown}
+    $responseBodyText?: string
+  }
+  if (e.name === 'NotAwsAnswer' && e.endpoint) {
+    return new CliError(`${e.endpoint} answered ${e.operation} with HTTP ${e.status} and ${e.what}, not an AWS response.`, {
+      cause: error,
+      code: 'NOT_AWS',
+      hint: notAwsHint(e.endpoint, e.region),
+    })
+  }
+  const deserializing = e.$response && (e.name === 'SyntaxError' || e.name === 'TypeError' || /Deserialization error/.test(e.message ?? ''))
+  if (!deserializing) return undefined
+  const status = e.$response?.statusCode ?? e.$metadata?.httpStatusCode
+  const body = typeof e.$responseBodyText === 'string' ? e.$responseBodyText : typeof e.$response?.body === 'string' ? e.$response.body : ''
+  const what = /<html|<!doctype html/i.test(body) ? 'an HTML page' : body.trim() === '' ? 'an empty or unreadable body' : 'a body the SDK could not read'
+  const variable = endpointVariable()
+  const where = variable ? `${process.env[variable]} (from ${variable})` : 'The AWS endpoint'
+  return new CliError(`${where} answered with HTTP ${status ?? '?'} and ${what}, not an AWS response.`, {
+    cause: error,
+    code: 'NOT_AWS',
+    hint: notAwsHint(variable ? process.env[variable] : undefined, undefined),
+  })
+}
+
 /** oclif's parse errors: drop its "The following errors occurred" header and "See more help" footer, keep the reasons on one line. */
 function parseMessage(text: string): string {
   const lines = text
@@ -244,6 +311,13 @@ function parseMessage(text: string): string {
     .map((l) => l.trim())
     .filter((l) => l && !/^The following errors? occurred:?$/i.test(l) && !/^See more help with --help$/i.test(l))
   return lines.join(' ') || firstLine(text)
+}
+
+/** Printable text on one line, cut at max characters (a tool's output may hold escape codes). */
+export function oneLine(text: string, max = 300): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g, ' ').replace(/\s+/g, ' ').trim()
+  return flat.length > max ? `${flat.slice(0, max - 1).replace(/[\s.,:;]+$/, '')}…` : flat
 }
 
 function firstLine(text: string): string {

@@ -24,12 +24,20 @@ function parseIso(input: string): Date | undefined {
 /** --since: a duration ago ("10m", "2h") or an ISO time. Returns epoch milliseconds. */
 export function parseSince(input: string, now = Date.now()): number {
   const iso = parseIso(input.trim())
-  if (iso) return iso.getTime()
-  try {
-    return now - parseDuration(input, '--since value')
-  } catch {
-    throw invalid(`Invalid --since value "${input}".`, 'Use a duration (10m, 2h, 1d) or an ISO time (2026-01-31T09:00:00Z).')
+  let since: number
+  if (iso) {
+    since = iso.getTime()
+  } else {
+    try {
+      since = now - parseDuration(input, '--since value')
+    } catch {
+      throw invalid(`Invalid --since value ${JSON.stringify(input.slice(0, 80))}.`, 'Use a duration (10m, 2h, 1d) or an ISO time (2026-01-31T09:00:00Z).')
+    }
   }
+  // CloudWatch Logs counts from 1970; a window that starts later than now has nothing in it.
+  if (!Number.isFinite(since) || since < 0) throw invalid(`Invalid --since value ${JSON.stringify(input.slice(0, 80))}: before 1970.`, 'Use a duration (10m, 2h, 1d) or an ISO time (2026-01-31T09:00:00Z).')
+  if (since > now + 60_000) throw invalid(`--since ${input} is in the future (${new Date(since).toISOString()}).`, 'Give a time in the past, e.g. --since 2h.')
+  return since
 }
 
 /** --at: "+2m" (from now), an ISO time, or "HH:MM" (the next such local time). Must be in the future. */
@@ -47,7 +55,10 @@ export function parseAt(input: string, now = new Date()): Date {
   } else {
     at = parseIso(text)
   }
-  if (!at) throw invalid(`Invalid --at time "${input}".`, 'Use +2m / +1h, HH:MM, or an ISO time like 2026-01-31T18:00:00Z.')
+  // Beyond year 9999 a Date cannot be written as an at() expression (or at all, past 275760).
+  if (!at || !Number.isFinite(at.getTime()) || at.getUTCFullYear() > 9999) {
+    throw invalid(`Invalid --at time ${JSON.stringify(input.slice(0, 80))}.`, 'Use +2m / +1h, HH:MM, or an ISO time like 2026-01-31T18:00:00Z.')
+  }
   if (at.getTime() <= now.getTime()) {
     throw invalid(`--at ${input} is in the past (${at.toISOString()}).`, 'Give a time in the future, e.g. --at +2m.')
   }
@@ -61,6 +72,18 @@ export function atExpression(date: Date): string {
 
 export function shortTime(epochMs: number): string {
   return new Date(epochMs).toISOString().replace('T', ' ').slice(0, 19)
+}
+
+/** --timezone: an IANA name the runtime knows (Europe/Berlin, UTC), as Application Auto Scaling takes it. */
+export function checkTimezone(input: string): string {
+  let known = false
+  try {
+    known = /^[A-Za-z][\w+-]*(\/[A-Za-z0-9][\w+-]*)*$/.test(input) && Boolean(new Intl.DateTimeFormat('en-US', {timeZone: input}))
+  } catch {
+    known = false
+  }
+  if (!known) throw invalid(`Invalid --timezone ${JSON.stringify(input.slice(0, 80))}.`, 'Use an IANA time zone name, e.g. Europe/Berlin, America/New_York or UTC.')
+  return input
 }
 
 /** --cron: AWS's six-field cron(...) expression (a bare six-field expression is wrapped). */

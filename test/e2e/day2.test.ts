@@ -374,8 +374,10 @@ describe('exec', () => {
   })
 
   it('picks a task by id prefix and refuses an unknown one', async () => {
-    const r = await cli(['exec', 'scheduler', '--task', 'zzzz', '--', 'true'])
-    assertOneLineError(r, 2, /No running scheduler task matches "zzzz"/)
+    const r = await cli(['exec', 'scheduler', '--task', 'ffff0000', '--', 'true'])
+    assertOneLineError(r, 2, /No running scheduler task matches "ffff0000"/)
+    // Not an id at all: refused before any call.
+    assertOneLineError(await cli(['exec', 'scheduler', '--task', 'zzzz', '--', 'true'], {AWS_ENDPOINT_URL: 'http://127.0.0.1:9'}), 2, /Invalid task id "zzzz"/)
     const ecs = new ECSClient(sdkConfig(moto))
     const arn = (await ecs.send(new ListTasksCommand({cluster: 'airflow', serviceName: 'airflow-scheduler'}))).taskArns![0]
     const id = arn.split('/').pop()!

@@ -530,6 +530,22 @@ sm_models.SecretsManagerBackend.create_secret = _sm_create
 sm_models.SecretsManagerBackend.put_secret_value = _sm_put
 
 
+# ---------------------------------------------------------------------------
+# Gap: FilterLogEvents returns stream after stream unless `interleaved` is passed. AWS has
+# ignored that parameter since 2019: the events of all streams always come interleaved,
+# sorted by timestamp across pages, which `logs` relies on to stream them in order.
+from moto.logs import models as logs_models  # noqa: E402
+
+_orig_group_filter = logs_models.LogGroup.filter_log_events
+
+
+def _group_filter_interleaved(self, log_group_name, log_stream_names, start_time, end_time, limit, next_token, filter_pattern, interleaved):
+    return _orig_group_filter(self, log_group_name, log_stream_names, start_time, end_time, limit, next_token, filter_pattern, True)
+
+
+logs_models.LogGroup.filter_log_events = _group_filter_interleaved
+
+
 if __name__ == "__main__":
     from moto.server import main
 

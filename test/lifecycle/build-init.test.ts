@@ -91,11 +91,11 @@ describe('build', () => {
     assert.match(noDocker.stderr, /docker is not installed or not on PATH/)
     const down = await runCli(['build', '--tag', 'v3'], {env: {...fx.env, FAKE_DOCKER_DAEMON: 'down'}})
     assert.equal(down.code, 1)
-    assert.match(down.stderr, /docker login failed \(exit 1\): the Docker daemon is not running\.\n→ Start Docker/)
+    assert.match(down.stderr, /docker login failed \(exit 1\): the Docker daemon is not running\. Full output: \S+\.log\n→ Start Docker/)
     assert.equal(down.stderr.trim().split('\n').length, 2, 'one line of what happened, one of what to do')
     const noBuildx = await runCli(['build', '--tag', 'v4'], {env: {...fx.env, FAKE_DOCKER_BUILDX: 'missing'}})
     assert.equal(noBuildx.code, 1)
-    assert.match(noBuildx.stderr, /docker buildx build failed \(exit 1\): docker buildx is not installed\.\n→ Install the buildx plugin/)
+    assert.match(noBuildx.stderr, /docker buildx build failed \(exit 1\): docker buildx is not installed\. Full output: \S+\.log\n→ Install the buildx plugin/)
   })
 
   it('refuses a malformed tag before any call', async () => {

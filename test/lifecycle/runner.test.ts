@@ -3,7 +3,7 @@
 // SIGINT), failures and missing programs turned into one line by the error mapper.
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
@@ -17,7 +17,7 @@ writeFileSync(
   child,
   `import {appendFileSync} from 'node:fs'
 const mode = process.argv[2]
-if (mode === 'fail') { console.log('working'); console.error('Error: boom happened'); process.exit(3) }
+if (mode === 'fail') { console.log('working'); console.error('Error: boom happened'); console.log('For help, see the docs.'); process.exit(3) }
 if (mode === 'secret') { console.log('data.aws_secretsmanager_random_password.x: Read complete after 0s [id=s3cr3tvalue]'); process.exit(0) }
 process.on('SIGINT', () => { appendFileSync(process.argv[3], 'INT\\n'); setTimeout(() => process.exit(130), 300) })
 console.log('ready')
@@ -75,11 +75,16 @@ describe('process runner', () => {
     assert.equal(readFileSync(count, 'utf8'), 'INT\n')
   })
 
-  it('maps a non-zero exit to the step, its last line and the fix', async () => {
+  it('maps a non-zero exit to the step, its first error line (not its last words), the log of the whole output, and the fix', async () => {
     const r = start([process.execPath, child, 'fail'])
     assert.equal(await r.exited, 1)
     assert.match(r.out(), /line: working/)
-    assert.match(r.out(), /error: the step failed \(exit 3\): Error: boom happened\. \| the fix \| 1/)
+    const found = /error: the step failed \(exit 3\): Error: boom happened\. Full output: (\S+) \| the fix \| 1/.exec(r.out())
+    assert.ok(found, r.out())
+    assert.equal(statSync(found[1]).mode & 0o777, 0o600)
+    // The whole output (stdout and stderr interleave in no fixed order).
+    const log = readFileSync(found[1], 'utf8')
+    for (const line of ['working', 'Error: boom happened', 'For help, see the docs.']) assert.ok(log.includes(`${line}\n`), log)
   })
 
   it('hides what the redaction says to hide, in the streamed lines too', async () => {

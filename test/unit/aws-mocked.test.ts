@@ -127,4 +127,28 @@ describe('logs --follow', () => {
     const second = logs.commandCalls(FilterLogEventsCommand)[2].args[0].input
     assert.ok(second.startTime! <= 2000, 'the next poll looks back over recent events')
   })
+
+  it('--limit applies to what is already there: the newest N of the backlog, then every new event', async () => {
+    const ev = (id: string, ts: number) => ({eventId: id, timestamp: ts, message: id, logStreamName: 'ecs/worker/t1'})
+    logs
+      .on(FilterLogEventsCommand)
+      .resolvesOnce({events: [ev('a', 1000), ev('b', 2000)], nextToken: 'p2'})
+      .resolvesOnce({events: [ev('c', 3000), ev('d', 4000), ev('e', 5000)]})
+      .resolves({events: [ev('d', 4000), ev('e', 5000), ev('f', 6000)]})
+    const controller = new AbortController()
+    const printed: string[] = []
+    const backlog: any[] = []
+    await followEvents(logs as any as CloudWatchLogsClient, {logGroup: '/g', startTime: 0}, {
+      intervalMs: 1,
+      limit: 2,
+      signal: controller.signal,
+      onBacklog: (r: any) => backlog.push(r),
+      onEvents: (events: any[]) => {
+        printed.push(...events.map((e) => e.eventId))
+        if (printed.includes('f')) controller.abort()
+      },
+    })
+    assert.deepEqual(printed, ['d', 'e', 'f'])
+    assert.deepEqual(backlog, [{total: 5, shown: 2}])
+  })
 })

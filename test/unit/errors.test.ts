@@ -59,3 +59,41 @@ describe('terraform output redaction', async () => {
     assert.equal(redactTerraformLine('aws_vpc.main: Creation complete after 1s [id=vpc-123]'), 'aws_vpc.main: Creation complete after 1s [id=vpc-123]')
   })
 })
+
+describe('answers that are not AWS', async () => {
+  const {describeBody} = await import('../../dist/lib/aws/answers.js')
+  it("maps the SDK's own deserialization failure (a client built without the answer check) to one NOT_AWS line", () => {
+    const syntax = Object.assign(new SyntaxError('Unexpected token \'<\', "<!doctype "... is not valid JSON\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.'), {
+      $response: {statusCode: 502, headers: {'content-type': 'text/html'}, body: '<!doctype html><html></html>'},
+      $metadata: {httpStatusCode: 502},
+    })
+    const previous = process.env.AWS_ENDPOINT_URL
+    process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:9'
+    try {
+      const mapped = mapError(syntax)
+      assert.equal(mapped.code, 'NOT_AWS')
+      assert.equal(mapped.message, 'http://127.0.0.1:9 (from AWS_ENDPOINT_URL) answered with HTTP 502 and an HTML page, not an AWS response.')
+      assert.match(mapped.hint!, /AWS_ENDPOINT_URL.*proxy variables.*region/)
+    } finally {
+      if (previous === undefined) delete process.env.AWS_ENDPOINT_URL
+      else process.env.AWS_ENDPOINT_URL = previous
+    }
+  })
+
+  it('a 403 HTML page from a proxy is not "access denied"', () => {
+    const e = Object.assign(new Error('answered'), {name: 'NotAwsAnswer', endpoint: 'https://ecs.us-east-1.amazonaws.com', operation: 'ListTasks', status: 403, what: 'an HTML page', $metadata: {httpStatusCode: 403}})
+    const mapped = mapError(e)
+    assert.equal(mapped.code, 'NOT_AWS')
+    assert.match(mapped.message, /^https:\/\/ecs\.us-east-1\.amazonaws\.com answered ListTasks with HTTP 403 and an HTML page/)
+  })
+
+  it('tells the protocols apart by their bodies, not their content types', () => {
+    assert.equal(describeBody('{"taskArns": []}', 'json', true, 200), undefined)
+    assert.equal(describeBody('', 'json', true, 200), undefined, 'a void operation: empty body, with a request id')
+    assert.equal(describeBody('', 'json', false, 200), 'an empty body')
+    assert.equal(describeBody('<DescribeLoadBalancersResponse/>', 'query', true, 200), undefined)
+    assert.equal(describeBody('  <!DOCTYPE HTML><title>Portal</title>', 'query', true, 200), 'an HTML page ("Portal")')
+    assert.equal(describeBody('oops', 'json', true, 500), 'a body that is not JSON ("oops")')
+    assert.equal(describeBody('<Error><Code>NoSuchBucket</Code></Error>', 'rest', true, 404), undefined)
+  })
+})

@@ -12,8 +12,8 @@ export default class ScaleCancel extends BaseCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(ScaleCancel)
-    const [{awsContext}, {cancelSchedule}] = await Promise.all([import('../../lib/aws/context.js'), import('../../lib/scale/scale.js')])
-    const action = await cancelSchedule(await awsContext(flags), args.name)
+    const [{awsContext}, {actionName, cancelSchedule}] = await Promise.all([import('../../lib/aws/context.js'), import('../../lib/scale/scale.js')])
+    const action = await cancelSchedule(await awsContext(flags), actionName(args.name))
     this.log(`Deleted scheduled action "${action.name}" (${action.schedule}).`)
     return action
   }

@@ -38,6 +38,7 @@ With --at a one-time scheduled action pins the component to COUNT tasks from the
     const at = flags.at ? time.parseAt(flags.at) : undefined
     const cron = flags.cron ? time.cronExpression(flags.cron) : undefined
     const name = flags.name ? scale.actionName(flags.name) : undefined
+    if (cron) time.checkTimezone(flags.timezone)
     const {awsContext} = await import('../../lib/aws/context.js')
     const ctx = await awsContext(flags)
     scale.checkCount(ctx, component, count)

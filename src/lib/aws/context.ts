@@ -1,14 +1,19 @@
 // What every AWS-facing command needs: the resolved settings, the deployment (from
 // the cached Terraform outputs) and the SDK client configuration. The SDK honours
-// AWS_ENDPOINT_URL and its per-service variants by itself.
+// AWS_ENDPOINT_URL and its per-service variants by itself. Every client built from this
+// configuration checks that what answered speaks AWS (./answers.ts).
 import {type Deployment} from '../config/deployment.js'
 import {type GlobalFlags, type Settings, loadDeployment, resolveSettings} from '../config/resolver.js'
+import {checkEndpointVariables} from '../config/validate.js'
+import {type RuntimeExtension, answerCheck} from './answers.js'
 
 export interface ClientConfig {
   region?: string
   profile?: string
   retryMode: 'adaptive'
   maxAttempts: number
+  /** The SDK runtime extensions: the answer check (not set by the unit tests' mocked clients). */
+  extensions?: RuntimeExtension[]
 }
 
 export interface AwsContext {
@@ -19,12 +24,15 @@ export interface AwsContext {
 }
 
 export function clientConfig(settings: Pick<Settings, 'profile' | 'region'>, region = settings.region): ClientConfig {
+  // A malformed endpoint is refused here, before any client tries it.
+  checkEndpointVariables()
   const attempts = Number(process.env.AIRFLOW_ECS_MAX_ATTEMPTS)
   return {
     ...(region ? {region} : {}),
     ...(settings.profile ? {profile: settings.profile} : {}),
     retryMode: 'adaptive',
     maxAttempts: Number.isInteger(attempts) && attempts > 0 ? attempts : 5,
+    extensions: [answerCheck(region)],
   }
 }
 

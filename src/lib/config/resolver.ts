@@ -7,11 +7,13 @@
 // Terraform outputs are read once with `terraform output -json` and cached under
 // .airflow-ecs/ keyed by the state file, so day-2 commands make no terraform call.
 import {execFile} from 'node:child_process'
-import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, isAbsolute, join, resolve} from 'node:path'
 
-import {CliError, mapError} from '../errors.js'
+import {CliError, invalid, mapError, oneLine} from '../errors.js'
+import {terraformSummary} from '../terraform/diagnostics.js'
 import {type Deployment, type DeploymentOverrides, parseDeployment} from './deployment.js'
+import {checkCluster, checkName, checkProfile, checkProjectFile, checkRegion, checkSecurityGroups, checkSubnets, checkWorkspace} from './validate.js'
 
 export const PROJECT_FILE = 'airflow-ecs.json'
 export const CACHE_DIR = '.airflow-ecs'
@@ -73,19 +75,38 @@ export function findProjectRoot(start = process.cwd()): string {
   }
 }
 
+/** More than any real project file: a bigger one is refused before it is read. */
+const MAX_PROJECT_FILE_BYTES = 1024 * 1024
+
 export function readProjectFile(root: string): ProjectFile {
   const path = join(root, PROJECT_FILE)
-  if (!existsSync(path)) return {}
+  let stat
   try {
-    const parsed = JSON.parse(readFileSync(path, 'utf8')) as unknown
+    lstatSync(path)
+  } catch {
+    return {}
+  }
+  try {
+    stat = statSync(path)
+  } catch {
+    throw invalid(`${path} is a link to a file that does not exist.`, 'Point it at your airflow-ecs.json, or delete it and run `airflow-ecs init`.')
+  }
+  // A folder, a named pipe (reading it would wait for ever) or a device is not a project file.
+  if (!stat.isFile()) throw invalid(`${path} is not a file.`, 'Move it away and run `airflow-ecs init` to write a new airflow-ecs.json.')
+  if (stat.size > MAX_PROJECT_FILE_BYTES) throw invalid(`${path} is larger than 1 MiB (${stat.size} bytes): not a project file.`, 'Fix it, or delete it and run `airflow-ecs init`.')
+  let parsed: unknown
+  try {
+    // An editor's byte-order mark is not part of the JSON.
+    parsed = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, '')) as unknown
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object')
-    return parsed as ProjectFile
   } catch (error) {
-    throw new CliError(`${path} is not valid JSON: ${(error as Error).message}`, {
+    throw new CliError(`${path} is not valid JSON: ${oneLine((error as Error).message, 120)}`, {
       code: 'INVALID_INPUT',
       hint: 'Fix the file, or delete it and run `airflow-ecs init`.',
     })
   }
+  checkProjectFile(parsed as Record<string, unknown>, path)
+  return parsed as ProjectFile
 }
 
 const list = (value: string | undefined): string[] | undefined =>
@@ -115,6 +136,18 @@ export function resolveSettings(flags: GlobalFlags = {}, cwd = process.cwd()): S
   const ejected = join(projectRoot, 'infra-terraform')
   const own = tfDir ? (isAbsolute(tfDir) ? tfDir : resolve(projectRoot, tfDir)) : existsSync(ejected) ? ejected : undefined
   const terraformDir = own ?? join(projectRoot, CACHE_DIR, 'terraform')
+  // Whatever the source, a value that reaches AWS, Terraform or a file name has its shape.
+  const from = (source: Source, flag: string, variables: string): string =>
+    ({flag, env: variables, file: PROJECT_FILE, terraform: 'the Terraform outputs', default: ''})[source]
+  if (region !== undefined) checkRegion(region, from(regionSource, '--region', 'AIRFLOW_ECS_REGION / AWS_REGION / AWS_DEFAULT_REGION'))
+  if (profile !== undefined) checkProfile(profile, from(profileSource, '--profile', 'AIRFLOW_ECS_PROFILE / AWS_PROFILE'))
+  if (project !== undefined) checkName(project, from(projectSource, '', 'AIRFLOW_ECS_PROJECT'))
+  const clusterOverride = env('AIRFLOW_ECS_CLUSTER')
+  if (clusterOverride !== undefined) checkCluster(clusterOverride, 'AIRFLOW_ECS_CLUSTER')
+  const subnets = list(env('AIRFLOW_ECS_SUBNETS'))
+  if (subnets) checkSubnets(subnets, 'AIRFLOW_ECS_SUBNETS')
+  const securityGroups = list(env('AIRFLOW_ECS_SECURITY_GROUPS'))
+  if (securityGroups) checkSecurityGroups(securityGroups, 'AIRFLOW_ECS_SECURITY_GROUPS')
   return {
     projectRoot,
     projectFile: existsSync(join(projectRoot, PROJECT_FILE)) ? join(projectRoot, PROJECT_FILE) : undefined,
@@ -126,9 +159,9 @@ export function resolveSettings(flags: GlobalFlags = {}, cwd = process.cwd()): S
     infra: own ? 'project' : 'package',
     cacheDir: join(projectRoot, CACHE_DIR),
     overrides: {
-      cluster: env('AIRFLOW_ECS_CLUSTER') ?? file.cluster,
-      subnets: list(env('AIRFLOW_ECS_SUBNETS')),
-      securityGroups: list(env('AIRFLOW_ECS_SECURITY_GROUPS')),
+      cluster: clusterOverride ?? file.cluster,
+      subnets,
+      securityGroups,
     },
     sources: {region: regionSource, profile: profileSource, project: projectSource, terraformDir: tfDir ? tfSource : 'default'},
   }
@@ -139,9 +172,10 @@ export function resolveSettings(flags: GlobalFlags = {}, cwd = process.cwd()): S
 
 function workspace(terraformDir: string): string {
   const forced = env('TF_WORKSPACE')
-  if (forced) return forced
+  if (forced) return checkWorkspace(forced, 'TF_WORKSPACE')
   const file = join(terraformDir, '.terraform', 'environment')
-  return existsSync(file) ? readFileSync(file, 'utf8').trim() || 'default' : 'default'
+  const name = existsSync(file) ? readFileSync(file, 'utf8').trim() || 'default' : 'default'
+  return checkWorkspace(name, file)
 }
 
 /**
@@ -174,6 +208,50 @@ function cachePath(settings: Settings): string {
   return join(settings.cacheDir, 'outputs.json')
 }
 
+/**
+ * .airflow-ecs/ as a private folder (0700). A file there, or a link (a repository could
+ * ship one pointing anywhere), is refused rather than written through.
+ */
+export function ensureCacheDir(dir: string): string {
+  let stat
+  try {
+    stat = lstatSync(dir)
+  } catch {
+    mkdirSync(dir, {recursive: true, mode: 0o700})
+    return dir
+  }
+  if (stat.isSymbolicLink()) throw new CliError(`${dir} is a link; airflow-ecs keeps its cache in a plain folder.`, {code: 'INVALID_INPUT', exitCode: 1, hint: `Remove the link (rm ${dir}); airflow-ecs makes the folder again.`})
+  if (!stat.isDirectory()) throw new CliError(`${dir} is not a folder; airflow-ecs keeps its cache there.`, {code: 'INVALID_INPUT', exitCode: 1, hint: `Move that file away (mv ${dir} ${dir}.bak); airflow-ecs makes the folder again.`})
+  if ((stat.mode & 0o077) !== 0) chmodSync(dir, 0o700)
+  return dir
+}
+
+/** Writes a file only its owner can read (an existing file keeps its mode through writeFileSync: it is set). */
+export function writePrivate(path: string, text: string): void {
+  writeFileSync(path, text, {mode: 0o600})
+  chmodSync(path, 0o600)
+}
+
+/** The cached outputs when they are for this state; undefined when absent, stale or damaged (then rebuilt). */
+function readCache(path: string, fingerprint: string, terraformDir: string): OutputCache['outputs'] | undefined {
+  let stat
+  try {
+    stat = lstatSync(path)
+  } catch {
+    return undefined
+  }
+  if (!stat.isFile()) throw new CliError(`${path} is not a file.`, {code: 'INVALID_INPUT', exitCode: 1, hint: `Remove it (it is only a cache): rm -r ${path}`})
+  try {
+    const cached = JSON.parse(readFileSync(path, 'utf8')) as Partial<OutputCache>
+    const outputs = cached?.outputs
+    if (cached?.fingerprint !== fingerprint || cached.terraformDir !== terraformDir) return undefined
+    if (!outputs || typeof outputs !== 'object' || Array.isArray(outputs)) return undefined
+    return outputs
+  } catch {
+    return undefined
+  }
+}
+
 export function terraformChildEnv(settings: Settings): NodeJS.ProcessEnv {
   return {
     ...process.env,
@@ -187,13 +265,13 @@ function runTerraformOutput(settings: Settings): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     execFile(
       'terraform',
-      [`-chdir=${settings.terraformDir}`, 'output', '-json'],
+      [`-chdir=${settings.terraformDir}`, 'output', '-json', '-no-color'],
       {env: terraformChildEnv(settings), maxBuffer: 64 * 1024 * 1024},
       (error, stdout, stderr) => {
         if (error) {
           if ((error as NodeJS.ErrnoException).code === 'ENOENT') return reject(mapError(error))
           return reject(
-            new CliError(`\`terraform output\` failed: ${stderr.trim().split('\n').pop() ?? error.message}`, {
+            new CliError(`\`terraform output\` failed: ${oneLine(terraformSummary(stderr) ?? stderr.trim().split('\n').pop() ?? error.message)}`, {
               cause: error,
               code: 'PROCESS_FAILED',
               hint: `Check the Terraform state in ${settings.terraformDir} (try \`terraform -chdir=${settings.terraformDir} output\`).`,
@@ -216,20 +294,17 @@ export async function terraformOutputs(settings: Settings, options: {refresh?: b
     })
   }
   const path = cachePath(settings)
-  if (!options.refresh && existsSync(path)) {
-    try {
-      const cached = JSON.parse(readFileSync(path, 'utf8')) as OutputCache
-      if (cached.fingerprint === fingerprint && cached.terraformDir === settings.terraformDir) return cached.outputs
-    } catch {
-      // a broken cache is rebuilt below
-    }
+  ensureCacheDir(settings.cacheDir)
+  if (!options.refresh) {
+    // A cache that is damaged or for another state is rebuilt below.
+    const cached = readCache(path, fingerprint, settings.terraformDir)
+    if (cached) return cached
   }
   const outputs = JSON.parse(await runTerraformOutput(settings)) as OutputCache['outputs']
-  mkdirSync(settings.cacheDir, {recursive: true})
   writeFileSync(join(settings.cacheDir, '.gitignore'), '*\n')
-  // Only the contract is cached: it carries ARNs, never secret values.
-  const kept: OutputCache['outputs'] = outputs.airflow_ecs ? {airflow_ecs: outputs.airflow_ecs} : {}
-  writeFileSync(path, JSON.stringify({fingerprint, terraformDir: settings.terraformDir, outputs: kept} satisfies OutputCache))
+  // Only the contract is cached: it carries ARNs, never secret values; still, only its owner reads it.
+  const kept: OutputCache['outputs'] = outputs?.airflow_ecs ? {airflow_ecs: outputs.airflow_ecs} : {}
+  writePrivate(path, JSON.stringify({fingerprint, terraformDir: settings.terraformDir, outputs: kept} satisfies OutputCache))
   return kept
 }
 

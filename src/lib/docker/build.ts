@@ -4,12 +4,17 @@
 // Build cache: the repository's tags are immutable, so there is no mutable "cache" tag to
 // export to; each image carries its cache inline (--cache-to type=inline) and the newest
 // image in the repository is the --cache-from of the next build.
+import {join} from 'node:path'
+
 import {DescribeImagesCommand, ECRClient, GetAuthorizationTokenCommand} from '@aws-sdk/client-ecr'
 
 import {type AwsContext} from '../aws/context.js'
 import {CliError, invalid} from '../errors.js'
 import {run} from '../process/runner.js'
 import {prepareRecipe} from './recipe.js'
+
+/** Where a failed docker run's whole output goes: the project's .airflow-ecs/logs/. */
+const logDir = (ctx: AwsContext): string => join(ctx.settings.cacheDir, 'logs')
 
 /** The git commit (12 characters), with -dirty when the work tree has changes. */
 export async function gitTag(cwd: string): Promise<string> {
@@ -81,6 +86,7 @@ export async function ecrLogin(ctx: AwsContext, registry: string, onLine?: (line
     step: 'docker login',
     hint: 'Is the Docker daemon running? `airflow-ecs doctor` checks.',
     explain: explainDocker,
+    logDir: logDir(ctx),
   })
 }
 
@@ -115,6 +121,6 @@ export async function buildImage(ctx: AwsContext, options: BuildOptions): Promis
   }
   args.push('.')
   options.onLine?.(`building with ${recipe.source === 'package' ? "the package's Containerfile" : recipe.source === 'override' ? "the project's Containerfile (it replaces the package's)" : `the project's ${recipe.containerfile}`}, context ${recipe.cwd}`)
-  await run('docker', args, {cwd: recipe.cwd, onLine: options.onLine, step: 'docker buildx build', hint: 'Fix the build error it reports (DEBUG=1 shows the whole output); `airflow-ecs doctor` checks docker and buildx.', explain: explainDocker})
+  await run('docker', args, {cwd: recipe.cwd, onLine: options.onLine, step: 'docker buildx build', hint: 'Fix the build error it reports; `airflow-ecs doctor` checks docker and buildx.', explain: explainDocker, logDir: logDir(ctx)})
   return {image, pushed: options.push, recipe: recipe.source}
 }

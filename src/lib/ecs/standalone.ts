@@ -2,6 +2,7 @@
 // command overridden, wait for it while streaming its log, and report its exit code.
 import {DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand, type Task} from '@aws-sdk/client-ecs'
 
+import {checkTaskRef} from '../config/validate.js'
 import {type AwsContext} from '../aws/context.js'
 import {logStreamName} from '../components.js'
 import {CliError, EXIT} from '../errors.js'
@@ -46,7 +47,8 @@ export function ecsClient(ctx: AwsContext): ECSClient {
 
 export function describeStarted(ctx: AwsContext, taskRef: string): StartedTask {
   const s = ctx.deployment.standalone
-  const taskId = taskIdOf(taskRef)
+  // An id, or the ARN of a task in this cluster: checked before any call.
+  const taskId = checkTaskRef(taskRef, ctx.deployment.cluster.arn ?? ctx.deployment.cluster.name)
   return {
     taskArn: taskRef,
     taskId,

@@ -201,35 +201,74 @@ export async function interactiveSession(plugin: string, session: Session, profi
 
 const quote = (word: string): string => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`)
 
-/** Wraps a one-off command so its exit status comes back as a marker line with a random nonce. */
-export function wrapCommand(words: string[], nonce = randomBytes(8).toString('hex')): {command: string; marker: RegExp} {
+/**
+ * Wraps a one-off command so its exit status comes back as a marker line with a random
+ * nonce. The command runs in a subshell, so nothing it does to its shell (`exit`, `exec`, a
+ * function named printf) reaches the line that prints the marker.
+ */
+export function wrapCommand(words: string[], nonce = randomBytes(16).toString('hex')): {command: string; marker: RegExp} {
   const inner = words.map(quote).join(' ')
-  const script = `${inner}; printf '\\n__AIRFLOW_ECS_EXIT_${nonce}__%s\\n' "$?"`
-  return {command: `/bin/sh -c ${quote(script)}`, marker: new RegExp(`__AIRFLOW_ECS_EXIT_${nonce}__(\\d+)`)}
+  const script = `( ${inner} ); printf '\\n__AIRFLOW_ECS_EXIT_${nonce}__%s\\n' "$?"`
+  return {command: `/bin/sh -c ${quote(script)}`, marker: new RegExp(`^__AIRFLOW_ECS_EXIT_${nonce}__(\\d{1,3})$`)}
 }
 
-const PLUGIN_BANNER = /^(Starting session with SessionId|Exiting session with sessionId|Cannot perform start session: EOF)/
+/** The plugin's own lines (with this session's id), not the command's. */
+const pluginBanner = (sessionId = ''): RegExp =>
+  new RegExp(`^(Starting session with SessionId: ${escapeRegExp(sessionId)}|Exiting session with sessionId: ${escapeRegExp(sessionId)}\\.?|Cannot perform start session: EOF)$`)
 
-/** Runs the plugin with output captured: passes lines through, hides the marker and the plugin's banner, returns the remote exit code. */
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/** What a one-off session ended with: the remote exit code, or why it cannot be trusted. */
+export interface OneOffResult {
+  code?: number
+  /** The marker line appeared more than once: something in the output imitated it. */
+  tampered: boolean
+}
+
+/**
+ * Runs the plugin with output captured: passes lines through, hides the plugin's banner and
+ * the marker, returns the remote exit code. The marker counts only as a whole line, only as
+ * the last thing the command printed, and only once: a marker followed by more output is the
+ * command's output (printed as such), and two markers mean the output imitated one, so the
+ * exit code is not trusted.
+ */
 export async function oneOffSession(
   plugin: string,
   session: Session,
   marker: RegExp,
   write: (line: string) => void,
   profile?: string,
-): Promise<number | undefined> {
+): Promise<OneOffResult> {
+  const banner = pluginBanner(session.response.session?.sessionId)
   return new Promise((resolve, reject) => {
     const child = spawn(plugin, pluginArgs(session, profile), {stdio: ['inherit', 'pipe', 'inherit']})
-    let code: number | undefined
+    let held: {line: string; code: number} | undefined
+    let markers = 0
     // Blank lines are held back until real output follows: the plugin's banner and the
     // marker come wrapped in blank lines that are not the command's.
     let blanks = 0
+    const emit = (line: string): void => {
+      if (held) {
+        // Output after a marker: that marker was the command's own text.
+        for (; blanks > 0; blanks--) write('')
+        write(held.line)
+        held = undefined
+      }
+      for (; blanks > 0; blanks--) write('')
+      write(line)
+    }
     const lines = createInterface({input: child.stdout!, crlfDelay: Number.POSITIVE_INFINITY})
     lines.on('line', (raw) => {
       const line = raw.replace(/\r$/, '')
+      if (banner.test(line)) {
+        blanks = 0
+        return
+      }
       const found = marker.exec(line)
-      if (found || PLUGIN_BANNER.test(line)) {
-        if (found) code = Number(found[1])
+      if (found) {
+        markers++
+        if (held) emit(held.line)
+        held = {line, code: Number(found[1])}
         blanks = 0
         return
       }
@@ -237,10 +276,9 @@ export async function oneOffSession(
         blanks++
         return
       }
-      for (; blanks > 0; blanks--) write('')
-      write(line)
+      emit(line)
     })
     child.once('error', reject)
-    child.once('close', () => resolve(code))
+    child.once('close', () => resolve(markers > 1 ? {tampered: true} : {code: held?.code, tampered: false}))
   })
 }

@@ -1,13 +1,16 @@
 // `destroy`: empty what Terraform cannot delete while it has content (the ECR repository,
 // the bucket), then terraform destroy. Secrets Manager keeps deleted secrets for their
-// recovery window: the result says which and how to purge them.
+// recovery window: the result says which and how to purge them. It works from any point: a
+// deploy that stopped before the `airflow_ecs` output existed left the repository and the
+// bucket in the state, and that is where they are found.
 import {BatchDeleteImageCommand, ECRClient, ListImagesCommand} from '@aws-sdk/client-ecr'
 import {DeleteObjectsCommand, ListObjectVersionsCommand, S3Client} from '@aws-sdk/client-s3'
 import {DescribeSecretCommand, SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 
-import {type AwsContext, s3Config} from '../aws/context.js'
+import {type AwsContext, contextFor, s3Config} from '../aws/context.js'
+import {parseDeployment} from '../config/deployment.js'
 import {type Settings} from '../config/resolver.js'
-import {Terraform} from '../terraform/terraform.js'
+import {ECR_REPOSITORY, Terraform} from '../terraform/terraform.js'
 import {type StepTiming, Steps} from './steps.js'
 
 export interface DestroyResult {
@@ -75,24 +78,51 @@ async function inRecovery(ctx: AwsContext, arns: string[]): Promise<string[]> {
   return kept.filter((a): a is string => Boolean(a))
 }
 
+/** The bucket resource of infra-terraform (storage.tf). */
+const BUCKET = 'aws_s3_bucket.airflow'
+
 /**
- * Empties the repository and the bucket (when the outputs name them), then destroys.
- * Without a readable `airflow_ecs` output (a deploy that stopped early) it goes straight to
- * terraform destroy, which handles whatever the state holds.
+ * What to empty: the repository and the bucket the outputs name, and for whatever they do
+ * not name (no `airflow_ecs` output yet, after a deploy that stopped early), the ones the
+ * Terraform state holds. The region comes from the settings, the outputs, or the
+ * repository's ARN in the state.
+ */
+export async function contentsToEmpty(ctx: AwsContext | undefined, settings: Settings): Promise<AwsContext | undefined> {
+  const named = {repository: ctx?.deployment.ecr?.repositoryName, bucket: ctx?.deployment.bucket}
+  if (named.repository && named.bucket) return ctx
+  const state = await new Terraform(settings).state()
+  const repo = state.find((r) => r.address === ECR_REPOSITORY)?.values as {name?: string; arn?: string} | undefined
+  const bucket = state.find((r) => r.address === BUCKET)?.values as {bucket?: string} | undefined
+  const repository = named.repository ?? repo?.name
+  const bucketName = named.bucket ?? bucket?.bucket
+  if (!repository && !bucketName) return ctx
+  const region = ctx?.region ?? settings.region ?? repo?.arn?.split(':')[3]
+  const deployment = parseDeployment(
+    {...(ctx?.deployment.raw ?? {project: settings.project}), ecr: {repository_name: repository}, bucket: bucketName},
+    settings.project,
+    settings.overrides,
+  )
+  return contextFor(settings, deployment, region || undefined)
+}
+
+/**
+ * Empties the repository and the bucket (named by the outputs, else found in the state),
+ * then destroys. Terraform is initialised first: reading the state needs it.
  */
 export async function destroy(ctx: AwsContext | undefined, settings: Settings, fancy: boolean): Promise<DestroyResult> {
   const steps = new Steps(fancy)
   let deletedImages = 0
   let deletedObjects = 0
-  if (ctx) {
+  await steps.run('terraform init', (log) => new Terraform(settings, log).init())
+  const target = await contentsToEmpty(ctx, settings)
+  if (target) {
     ;[deletedImages, deletedObjects] = await steps.parallel<number>([
-      {title: 'empty the ECR repository', work: () => emptyRepository(ctx)},
-      {title: 'empty the bucket', work: () => emptyBucket(ctx)},
+      {title: 'empty the ECR repository', work: () => emptyRepository(target)},
+      {title: 'empty the bucket', work: () => emptyBucket(target)},
     ])
   } else {
-    steps.skip('empty the ECR repository and the bucket', 'the deployment has no airflow_ecs output yet')
+    steps.skip('empty the ECR repository and the bucket', 'neither is in the Terraform state')
   }
-  await steps.run('terraform init', (log) => new Terraform(settings, log).init())
   await steps.run('terraform destroy', (log) => new Terraform(settings, log).destroy())
   const secretsInRecovery = ctx ? await inRecovery(ctx, Object.values(ctx.deployment.secrets)) : []
   const region = ctx?.region ? ` --region ${ctx.region}` : ''

@@ -3,6 +3,7 @@ import {existsSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {PROJECT_FILE, type ProjectFile, readProjectFile} from '../config/resolver.js'
+import {PROJECT_NAME, checkName, isCidr, shown} from '../config/validate.js'
 import {invalid} from '../errors.js'
 import {ensureWritableDir} from '../project/package.js'
 
@@ -15,19 +16,13 @@ export interface InitAnswers {
   platform: string
 }
 
-export const PROJECT_NAME = /^[a-z][a-z0-9-]{1,20}$/
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/
-
-export function checkName(name: string): string {
-  if (!PROJECT_NAME.test(name)) throw invalid(`Invalid project name "${name}".`, "2-21 lower-case letters, digits or '-', starting with a letter.")
-  return name
-}
+export {PROJECT_NAME, checkName} from '../config/validate.js'
 
 export function checkCidr(cidr: string): string {
-  const m = CIDR.exec(cidr.trim())
-  if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) throw invalid(`Invalid CIDR "${cidr}".`, 'Use an IPv4 block like 203.0.113.7/32 (your address) or 10.0.0.0/8.')
-  if (m[5] === '0') throw invalid(`${cidr} opens the UI to the whole internet.`, 'Allow your own address (x.x.x.x/32) or your office range instead.')
-  return cidr.trim()
+  const text = cidr.trim()
+  if (!isCidr(text)) throw invalid(`Invalid CIDR ${shown(cidr)}.`, 'Use an IPv4 block like 203.0.113.7/32 (your address) or 10.0.0.0/8.')
+  if (text.endsWith('/0')) throw invalid(`${text} opens the UI to the whole internet.`, 'Allow your own address (x.x.x.x/32) or your office range instead.')
+  return text
 }
 
 export function checkWorkers(min: number, max: number): void {

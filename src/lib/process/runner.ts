@@ -1,6 +1,7 @@
 // The one process runner (terraform, docker, git): output streamed line by line to the
 // caller, Ctrl-C forwarded exactly once so nothing is left half-running, a failure handed
-// to the error mapper (src/lib/errors.ts, `ProcessFailed`) for its one line and fix.
+// to the error mapper (src/lib/errors.ts, `ProcessFailed`) for its one line and fix: the
+// first error the tool reported (not its last words), with the whole output in a log file.
 //
 // Children run in their own process group: a Ctrl-C at the terminal reaches only us, and
 // we pass one SIGINT on. (Two SIGINTs make terraform quit at once, leaving its state lock
@@ -8,6 +9,7 @@
 import {execa} from 'execa'
 
 import {mapError} from '../errors.js'
+import {genericSummary, saveFailureLog} from './failure-log.js'
 
 export interface RunOptions {
   cwd?: string
@@ -21,8 +23,14 @@ export interface RunOptions {
   /** What to call the step in an error message. */
   step?: string
   hint?: string
-  /** Extra rules for a failure: the output → a better message and fix (e.g. "daemon down"). */
-  explain?: (output: string) => {message: string; hint: string; code?: 'MISSING_TOOL' | 'PROCESS_FAILED'} | undefined
+  /** Where a failed run's whole output is written (default: a private folder in the temp dir). */
+  logDir?: string
+  /**
+   * Reads a failure: the output → the one line that says why (terraform's first Error, "the
+   * daemon is not running"), and a better fix than `hint` when it knows one. Without it, or
+   * when it says nothing, the first error line of the output (else its last line) is used.
+   */
+  explain?: (output: string) => {message: string; hint?: string; code?: 'MISSING_TOOL' | 'PROCESS_FAILED'} | undefined
 }
 
 export interface RunResult {
@@ -45,15 +53,6 @@ function enter(): void {
 
 function leave(): void {
   if (--active === 0) childMs += Date.now() - since
-}
-
-/** The last meaningful line of an output (terraform's box-drawing borders dropped). */
-export function lastLine(output: string): string | undefined {
-  return output
-    .split('\n')
-    .map((l) => l.replace(/^[│╷╵]\s*/, '').trim())
-    .filter((l) => l && !/^[│╷╵─]+$/.test(l))
-    .slice(-1)[0]
 }
 
 /** Runs a program to completion; a non-zero exit becomes the mapper's PROCESS_FAILED error. */
@@ -109,6 +108,7 @@ export async function run(command: string, args: string[], options: RunOptions =
       const output = String(result.all ?? `${result.stderr ?? ''}\n${result.stdout ?? ''}`)
       const redacted = output.split('\n').map(redact).join('\n')
       const explained = interrupted ? undefined : options.explain?.(redacted)
+      const logFile = interrupted ? undefined : saveFailureLog(options.step ?? command, redacted, options.logDir)
       throw mapError(
         Object.assign(new Error(redacted), {
           name: 'ProcessFailed',
@@ -116,7 +116,8 @@ export async function run(command: string, args: string[], options: RunOptions =
           exitCode,
           signal: result.signal,
           interrupted,
-          lastLine: explained?.message ?? lastLine(redacted),
+          summary: explained?.message ?? genericSummary(redacted),
+          logFile,
           hint: explained?.hint ?? options.hint,
           toolCode: explained?.code,
         }),

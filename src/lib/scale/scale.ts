@@ -14,6 +14,7 @@ import {DescribeServicesCommand, ECSClient, type Service, UpdateServiceCommand} 
 
 import {type AwsContext} from '../aws/context.js'
 import {type ServiceComponentName, SERVICE_COMPONENTS} from '../components.js'
+import {shown} from '../config/validate.js'
 import {CliError, invalid} from '../errors.js'
 
 const NAMESPACE = 'ecs'
@@ -237,7 +238,7 @@ export async function cancelSchedule(ctx: AwsContext, name: string): Promise<Sch
 /** Scheduled action names may not contain ':', '/' or '|', nor start or end with a space. */
 export function actionName(input: string): string {
   if (!/^[^\s:/|][^:/|]{0,254}[^\s:/|]$|^[^\s:/|]$/.test(input)) {
-    throw invalid(`Invalid action name "${input}".`, "Use letters, digits, '-', '_' or '.', up to 256 characters.")
+    throw invalid(`Invalid action name ${shown(input)}.`, "Use letters, digits, '-', '_' or '.', up to 256 characters.")
   }
   return input
 }

@@ -4,12 +4,13 @@
 // or the local convention AIRFLOW_CONN_<ID>= / AIRFLOW_VAR_<KEY>=). Every entry is checked
 // and turned into its stored text before anything is written. Errors name the entry and
 // never quote a value. No SDK here.
-import {readFileSync} from 'node:fs'
+import {statSync} from 'node:fs'
 import {basename, extname} from 'node:path'
 
 import {isMap, isScalar, parseDocument} from 'yaml'
 
 import {invalid} from '../errors.js'
+import {readLimited} from '../read-limited.js'
 import {FILE_KEYS, fromJson, fromUri, serialize} from './connection.js'
 import {KINDS, type Kind, checkId, checkSize, variableText} from './kinds.js'
 
@@ -143,18 +144,25 @@ function parseYamlFile(path: string, text: string): Array<[string, unknown]> {
   return Object.entries(doc.toJS() as Record<string, unknown>)
 }
 
+/** Far more than any real export; a bigger file is refused before it is read. */
+const MAX_IMPORT_BYTES = 16 * 1024 * 1024
+
+const isFolder = (path: string): boolean => {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
 /** Reads and checks a whole import file; throws on the first bad entry, before any write. */
 export function readImportFile(path: string, kind: Kind): ImportFile {
   const ext = extname(path).toLowerCase()
   const name = basename(path)
+  if (isFolder(path)) throw invalid(`${path} is a folder, not a file.`, 'Give the path of an import file (.json, .yaml or .env).')
   const format = ext === '.json' ? 'json' : ext === '.yaml' || ext === '.yml' ? 'yaml' : ext === '.env' || name === '.env' ? 'env' : undefined
   if (!format) throw invalid(`${path}: unsupported file type "${ext || name}".`, "Import Airflow's export formats: .json, .yaml or .env.")
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (error) {
-    throw invalid(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`)
-  }
+  const text = readLimited(path, MAX_IMPORT_BYTES, (max) => `${path} is larger than ${max / 1024 / 1024} MiB: not an import file.`)
   if (text.trim() === '') throw invalid(`${path} is empty.`)
   const notes: string[] = []
   const {pairs, ignored} =

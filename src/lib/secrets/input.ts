@@ -1,11 +1,13 @@
 // What `connections set` and `variables set` were given, turned into the text to store:
 // one input form each, all checked before any AWS call. stdin is read only when asked
 // for ("-") or, for a variable, when nothing else gives the value and it is a pipe.
-import {readFileSync} from 'node:fs'
-
 import {invalid} from '../errors.js'
+import {readLimited} from '../read-limited.js'
 import {type AirflowConnection, type ConnectionFlags, fromFlags, fromJson, fromUri, serialize} from './connection.js'
-import {checkId, checkJsonValue, checkSize} from './kinds.js'
+import {MAX_SECRET_BYTES, checkId, checkJsonValue, checkSize} from './kinds.js'
+
+/** More than Secrets Manager keeps is never read (a connection's stored JSON can differ a little from its input). */
+const tooLarge = (what: string) => (max: number) => `${what} is larger than ${Math.round(max / 1024)} KiB; Secrets Manager keeps at most 64 KiB.`
 
 export interface ConnectionInput extends ConnectionFlags {
   /** The positional definition: a URI, or a connection JSON (it starts with "{", as the backend decides); "-" reads stdin. */
@@ -22,7 +24,7 @@ export interface Prepared {
 
 function readStdin(what: string): string {
   if (process.stdin.isTTY) throw invalid(`${what}: "-" reads stdin, which is a terminal here.`, 'Pipe the value in, e.g. < file, or give it directly.')
-  const text = readFileSync(0, 'utf8')
+  const text = readLimited(0, 2 * MAX_SECRET_BYTES, tooLarge(`${what} (stdin)`))
   // `echo value | …` adds a newline that is not part of the value.
   return text.replace(/\r?\n$/, '')
 }
@@ -69,11 +71,7 @@ export function prepareVariable(key: string, input: VariableInput): Prepared {
   if (input.value !== undefined && input.file !== undefined) throw invalid(`Variable ${key}: a value and --file are two values; give one.`)
   let value: string
   if (input.file !== undefined) {
-    try {
-      value = readFileSync(input.file, 'utf8')
-    } catch (error) {
-      throw invalid(`Cannot read ${input.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`)
-    }
+    value = readLimited(input.file, MAX_SECRET_BYTES, tooLarge(`Variable ${key} (${input.file})`))
   } else if (input.value !== undefined && input.value !== '-') {
     value = input.value
   } else {

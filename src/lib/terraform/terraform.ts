@@ -3,12 +3,13 @@
 // *.auto.tfvars.json by itself, so a plain `terraform plan` by hand sees the same inputs).
 // Every run goes through the process runner, with terraform's output streamed and the
 // values it should not print hidden.
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {chmodSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
 
-import {type Settings, terraformChildEnv} from '../config/resolver.js'
+import {type Settings, ensureCacheDir, terraformChildEnv, writePrivate} from '../config/resolver.js'
 import {CliError} from '../errors.js'
 import {type RunOptions, run} from '../process/runner.js'
+import {explainTerraform} from './diagnostics.js'
 
 export const TFVARS_FILE = 'airflow-ecs.auto.tfvars.json'
 /** The ECR repository is created first, on its own, so the image can be pushed before the rest exists. */
@@ -90,7 +91,8 @@ export function tfvarsImage(settings: Settings): string | undefined {
 
 export function writeTfvars(settings: Settings, image?: string): Record<string, unknown> {
   const vars = tfvars(settings, image)
-  writeFileSync(join(settings.terraformDir, TFVARS_FILE), `${JSON.stringify(vars, null, 2)}\n`)
+  // Only its owner reads it: "terraformVars" may carry anything.
+  writePrivate(join(settings.terraformDir, TFVARS_FILE), `${JSON.stringify(vars, null, 2)}\n`)
   return vars
 }
 
@@ -141,6 +143,9 @@ export class Terraform {
       redact: redactTerraformLine,
       step,
       hint,
+      // A failure names Terraform's first Error diagnostic; the whole output goes to .airflow-ecs/logs/.
+      explain: (output: string) => explainTerraform(output, this.settings.terraformDir),
+      logDir: join(this.settings.cacheDir, 'logs'),
       ...extra,
     })
   }
@@ -185,7 +190,10 @@ export class Terraform {
    * after the apply (the parts not known until then left out).
    */
   async plan(planFile: string, step = 'terraform plan'): Promise<PlanResult> {
+    // A saved plan holds sensitive values in plain text: a private folder, a private file.
+    ensureCacheDir(dirname(planFile))
     await this.run(['plan', '-input=false', '-no-color', `-out=${planFile}`], step, 'Fix what the plan reports, then run deploy again.')
+    chmodSync(planFile, 0o600)
     const shown = await this.run(['show', '-json', planFile], 'terraform show', undefined, {onLine: undefined})
     const plan = JSON.parse(shown.stdout) as {
       resource_changes?: Array<{address: string; type: string; mode?: string; change: {actions: string[]}}>
