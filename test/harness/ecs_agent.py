@@ -15,6 +15,8 @@ a local process in the project's test virtualenv, as the ECS agent would run it 
   STOPPED (StopTask, a service scaled down or deleted) gets SIGTERM, then SIGKILL after its
   stopTimeout; a service with fewer running tasks than desired gets a replacement, as the
   ECS service scheduler does (after a short back-off);
+- a rollout is COMPLETED once the service's desired tasks have stayed up steadySeconds (5 by
+  default), as ECS waits for steady state before it says so;
 - the deployment circuit breaker, when a service has it on: once its current task definition
   has had max(3, min(200, desired / 2)) tasks whose essential container exited non-zero, the
   PRIMARY deployment's rolloutState becomes FAILED and no more tasks are started for it (the
@@ -116,6 +118,8 @@ class LocalAgent:
         self.path_map = config.get("pathMap", {})
         self.python_path = config.get("pythonPath", [])
         self.restart_delay = float(config.get("restartDelaySeconds", 3))
+        # How long a service's tasks must stay up before its rollout is COMPLETED (ECS waits too).
+        self.steady_seconds = float(config.get("steadySeconds", 5))
         self._logs = logs_backend
         self._secrets = secrets_backend
         self._discovery = discovery_backend
@@ -395,6 +399,8 @@ class LocalAgent:
                     changed = True
         if self._replace_missing_service_tasks():
             changed = True
+        if self._complete_rollouts():
+            changed = True
         if changed:
             self._write_state()
 
@@ -441,6 +447,23 @@ class LocalAgent:
                 self._last_replacement[service.arn] = time.time()
                 self._reconcile(ecs, service)
                 changed = True
+        return changed
+
+    def _complete_rollouts(self) -> bool:
+        """A rollout is COMPLETED once the desired tasks have stayed up steady_seconds."""
+        changed = False
+        now = time.time()
+        for ecs in self._ecs_of():
+            for service in list(ecs.services.values()):
+                primary = next((d for d in service.deployments or [] if d.get("status") == "PRIMARY"), None)
+                if primary is None or primary.get("rolloutState") in ("COMPLETED", "FAILED"):
+                    continue
+                up = [t for t in self.tasks.values()
+                      if t.task.group == f"service:{service.name}" and not t.stopped and now - t.started_at >= self.steady_seconds]
+                if len(up) >= int(service.desired_count or 0):
+                    primary["rolloutState"] = "COMPLETED"
+                    primary["rolloutStateReason"] = f"ECS deployment {primary.get('id')} completed."
+                    changed = True
         return changed
 
     def _circuit_breaker(self, service: Any) -> bool:

@@ -226,7 +226,8 @@ def _reconcile(backend, service):
         deployment["runningCount"] = count
         deployment["pendingCount"] = 0
         deployment["desiredCount"] = service.desired_count
-        if count >= int(service.desired_count or 0) and deployment.get("rolloutState") != "FAILED":
+        # With the local agent, ECS's rule: COMPLETED once the tasks stayed up (the agent decides).
+        if count >= int(service.desired_count or 0) and deployment.get("rolloutState") != "FAILED" and AGENT is None:
             deployment["rolloutState"] = "COMPLETED"
 
 

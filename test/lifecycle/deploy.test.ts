@@ -109,6 +109,7 @@ describe('deploy, operate, destroy', {timeout: 900_000}, () => {
       'terraform plan (services):done',
       'db migrate:done',
       'admin user:done',
+      'DAG bundle:skipped',
       'terraform apply (services):done',
       'services stable:done',
     ])

@@ -113,6 +113,7 @@ describe('a new project, first deploy', {timeout: 900_000}, () => {
         'terraform plan (services)': 'skipped',
         'db migrate': 'done',
         'admin user': 'skipped',
+        'DAG bundle': 'done',
         'terraform apply (services)': 'done',
         'services stable': 'done',
       },

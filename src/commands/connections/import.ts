@@ -4,7 +4,7 @@ import {BaseCommand} from '../../lib/command.js'
 
 export default class ConnectionsImport extends BaseCommand {
   static override summary = "Import connections from a file in Airflow's export formats; idempotent, with a dry run."
-  static override description = `Formats: JSON as \`airflow connections export\` writes it ({"<conn_id>": {"conn_type": …, "host": …, "extra": …}} or {"<conn_id>": "<uri>"}), and .env: <conn_id>=<uri or JSON> lines, or the local convention AIRFLOW_CONN_<CONN_ID>=… (the id is the rest of the name in lower case; other keys, such as AIRFLOW_VAR_*, are ignored). YAML is not supported yet: convert it to JSON.
+  static override description = `Formats: JSON as \`airflow connections export\` writes it ({"<conn_id>": {"conn_type": …, "host": …, "extra": …}} or {"<conn_id>": "<uri>"}), the same mapping in YAML (.yaml/.yml), and .env: <conn_id>=<uri or JSON> lines, or the local convention AIRFLOW_CONN_<CONN_ID>=… (the id is the rest of the name in lower case; other keys, such as AIRFLOW_VAR_*, are ignored).
 The whole file is checked first: a duplicate id, an unknown field or a value Airflow could not read stops it with nothing written. Only entries that differ from what is stored are written, so a second run changes nothing and says so. Descriptions are not stored (the backend does not read them).`
   static override enableJsonFlag = true
   static override examples = [

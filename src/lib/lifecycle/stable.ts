@@ -54,8 +54,13 @@ export async function waitStable(ctx: AwsContext, timeoutMs: number, log: (line:
       const component = SERVICE_COMPONENTS.find((c) => ctx.deployment.components[c].service === s.serviceName)
       if (failed && component) throw await rolloutFailure(ctx, ecs, component, failed.reason, log)
     }
-    const pending = services.filter((s) => s.runningCount !== s.desiredCount || (s.deployments?.length ?? 0) > 1)
-    const line = pending.map((s) => `${s.serviceName} ${s.runningCount}/${s.desiredCount}`).join(', ')
+    // Stable is ECS's own word for it: the PRIMARY deployment COMPLETED (tasks that came up and
+    // stayed up), not merely as many tasks running as desired (a task may crash a second later).
+    const rollout = (s: Service): string | undefined => s.deployments?.find((d) => d.status === 'PRIMARY')?.rolloutState
+    const pending = services.filter(
+      (s) => s.runningCount !== s.desiredCount || (s.deployments?.length ?? 0) > 1 || (rollout(s) !== undefined && rollout(s) !== 'COMPLETED'),
+    )
+    const line = pending.map((s) => `${s.serviceName} ${s.runningCount}/${s.desiredCount}${rollout(s) && rollout(s) !== 'COMPLETED' ? ` (${rollout(s)!.toLowerCase()})` : ''}`).join(', ')
     if (pending.length === 0 && services.length === names.length) return
     if (line !== last) log(`waiting for ${line}`)
     last = line
