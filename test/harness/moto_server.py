@@ -458,6 +458,29 @@ ecs_responses.EC2ContainerServiceResponse.create_service = _keep_service_setting
 ecs_responses.EC2ContainerServiceResponse.update_service = _keep_service_settings(
     ecs_responses.EC2ContainerServiceResponse.update_service)
 
+# Gap: moto changes a security group's rule list from concurrent request threads without a
+# lock. Terraform deletes (and creates) several rules of one group in parallel, and one change
+# can be lost: "InvalidPermission.NotFound" on destroy, now and then. One lock, as AWS is
+# consistent per group.
+import threading  # noqa: E402
+
+from moto.ec2.models.security_groups import SecurityGroupBackend  # noqa: E402
+
+_SG_LOCK = threading.RLock()
+
+
+def _serialized(method):
+    def locked(self, *args, **kwargs):
+        with _SG_LOCK:
+            return method(self, *args, **kwargs)
+    return locked
+
+
+for _name in ("authorize_security_group_ingress", "revoke_security_group_ingress",
+              "authorize_security_group_egress", "revoke_security_group_egress",
+              "modify_security_group_rules", "delete_security_group"):
+    setattr(SecurityGroupBackend, _name, _serialized(getattr(SecurityGroupBackend, _name)))
+
 # Gap: a security group rule that references another group loses its description
 # (moto keeps it only for CIDR rules), so Terraform plans to set it again every time.
 from moto.ec2.models.security_groups import SecurityGroupRule  # noqa: E402
