@@ -6,7 +6,7 @@ import {type AwsContext, awsContext} from '../aws/context.js'
 import {type GlobalFlags, resolveSettings} from '../config/resolver.js'
 import {type PublishResult, bundleTarget, describeChange, publish, versionCompleteAt} from './bundle.js'
 import {checkSyntax, collectFiles} from './files.js'
-import {type ImportError, type WaitResult, parsedFiles, waitForParse} from './wait.js'
+import {type ImportError, type WaitResult} from './wait.js'
 
 export interface DeployDagsOptions {
   dir?: string
@@ -66,6 +66,8 @@ export async function deployDags(flags: GlobalFlags, options: DeployDagsOptions)
   const data = await publishDir(ctx, dir, options)
   if (!options.wait) return {text: describePublish(data), data}
 
+  // The ECS client only when waiting (also `deploy`'s bundle step loads this module).
+  const {parsedFiles, waitForParse} = await import('./wait.js')
   const bodies = new Map(local.map((f) => [f.path, f.body]))
   const waited = await waitForParse(ctx, {
     bundle: bundleTarget(ctx).bundleName,
