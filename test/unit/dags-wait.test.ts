@@ -20,7 +20,11 @@ describe('dags deploy --wait (no AWS)', () => {
     assert.deepEqual(few.slice(3), ['s3-dags', '2026-01-02T03:04:05.000Z', '1800000000', '["a.py"]'])
     const many = waitCommand('s3-dags', new Date(), Date.now(), Array.from({length: 300}, (_, i) => `folder/dag_${i}.py`))
     assert.equal(many.at(-1), 'null', 'too many paths: a whole parse cycle instead')
-    assert.ok(many.join(' ').length < 7000, 'under the 8 KiB RunTask override limit')
+    // ECS counts the overrides as JSON: 8192 characters at most.
+    const longest = waitCommand('s3-dags', new Date(), Date.now(), Array.from({length: 99}, (_, i) => `f/dag_${String(i).padStart(13, '0')}.py`))
+    assert.notEqual(longest.at(-1), 'null')
+    const size = JSON.stringify({containerOverrides: [{name: 'airflow', command: longest, environment: []}]}).length
+    assert.ok(size < 7000, `the RunTask overrides take ${size} of ECS's 8192 characters`)
   })
 
   it('picks the result lines out of the task log', () => {
