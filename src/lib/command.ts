@@ -3,7 +3,7 @@
 // a stack trace only with DEBUG set, a JSON error object with --json.
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
-import {mapError} from './errors.js'
+import {type CliError, mapError} from './errors.js'
 import {paint} from './ui/output.js'
 
 export abstract class BaseCommand extends Command {
@@ -40,11 +40,16 @@ export abstract class BaseCommand extends Command {
     if (this.jsonEnabled()) {
       this.logJson({error: mapped.toJSON()})
     } else {
-      const lines = [`${paint('red', 'Error:', process.stderr)} ${mapped.message}`]
-      if (mapped.hint) lines.push(`${paint('dim', '→', process.stderr)} ${mapped.hint}`)
-      process.stderr.write(`${lines.join('\n')}\n`)
+      this.printError(mapped)
     }
     process.exitCode = mapped.exitCode
     return this.exit(mapped.exitCode)
+  }
+
+  /** The error's line and what to do, on stderr (for a command that fails yet returns its result). */
+  protected printError(mapped: CliError): void {
+    const lines = [`${paint('red', 'Error:', process.stderr)} ${mapped.message}`]
+    if (mapped.hint) lines.push(`${paint('dim', '→', process.stderr)} ${mapped.hint}`)
+    process.stderr.write(`${lines.join('\n')}\n`)
   }
 }

@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'ACCESS_DENIED'
   | 'CANCELLED'
   | 'CLUSTER_NOT_FOUND'
+  | 'DAG_IMPORT_ERRORS'
   | 'EXPIRED_CREDENTIALS'
   | 'INVALID_INPUT'
   | 'MISSING_TOOL'
@@ -26,6 +27,8 @@ export type ErrorCode =
 export const EXIT = {
   failure: 1,
   usage: 2,
+  /** `dags deploy --wait`: the version is live, and Airflow could not import some of its DAG files. */
+  importErrors: 3,
   timeout: 124,
   interrupted: 130,
 } as const

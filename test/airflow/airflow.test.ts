@@ -47,7 +47,8 @@ describe('Airflow really runs on the local ECS agent', {timeout: 1_200_000}, () 
     // Publish the worker metric every 5 s instead of 60, so a short DAG run is seen. One
     // worker always: moto's CloudWatch alarms and step scaling act on nothing, so the
     // scale-from-zero path (metric -> alarm -> policy) cannot bring a worker up here.
-    const settings = {name: PROJECT, workers: {min: 1, max: 2}, terraformVars: {metrics_period_seconds: 5}}
+    // The bundle is synced every 10 s instead of 30, so `dags deploy --wait` waits less.
+    const settings = {name: PROJECT, workers: {min: 1, max: 2}, terraformVars: {metrics_period_seconds: 5, dags_refresh_interval: 10}}
     writeFileSync(join(projectDir, 'airflow-ecs.json'), JSON.stringify(settings, null, 2))
     // The project's DAG folder: deploy publishes it to the S3 DAG bundle the components read.
     cpSync(join(repoRoot, 'dags'), join(projectDir, 'dags'), {recursive: true})
@@ -197,6 +198,43 @@ bundle_probe()
     )
     const dag = await api.get('/api/v2/dags/bundle_probe')
     assert.equal(dag.bundle_name, 's3-dags')
+  })
+
+  it('`dags deploy --wait`: a missing module is reported with file and line (exit 3); the fixed version exits 0', async () => {
+    const probe = (imports: string) => `from airflow.sdk import dag, task
+${imports}
+
+@dag(schedule=None)
+def wait_probe():
+    @task
+    def hello():
+        print("waited for")
+
+    hello()
+
+
+wait_probe()
+`
+    writeFileSync(join(projectDir, 'dags', 'wait_probe.py'), probe('import airflow_ecs_no_such_module  # line 2\n'))
+    let t0 = Date.now()
+    const broken = await cli(['dags', 'deploy', '--wait', '--timeout', '2m', '--json', '--message', 'broken import'])
+    assert.equal(broken.code, 3, `exit 3 for import errors\n${broken.stdout}\n${broken.stderr}`)
+    const out = parseJson(broken)
+    assert.deepEqual(out.change, {added: ['wait_probe.py'], changed: [], removed: []})
+    assert.deepEqual(out.importErrors, [{file: 'wait_probe.py', line: 2, message: "ModuleNotFoundError: No module named 'airflow_ecs_no_such_module'"}])
+    assert.ok(new Date(out.parsed.syncedAt) > new Date(Date.now() - 120_000), `synced after the publish: ${out.parsed.syncedAt}`)
+    assert.match(broken.stderr, /Waiting for the dag-processor to parse version/, 'progress on stderr')
+    const brokenSeconds = Math.round((Date.now() - t0) / 1000)
+
+    writeFileSync(join(projectDir, 'dags', 'wait_probe.py'), probe(''))
+    t0 = Date.now()
+    const fixed = await cli(['dags', 'deploy', '--wait', '--timeout', '2m', '--message', 'fixed import'])
+    const fixedSeconds = Math.round((Date.now() - t0) / 1000)
+    ok(fixed, 'dags deploy --wait (fixed)')
+    assert.match(fixed.stdout, /changed 1 \(wait_probe\.py\)/)
+    assert.match(fixed.stdout, /reports no import error/)
+    assert.equal((await api.get('/api/v2/dags/wait_probe')).bundle_name, 's3-dags', 'the fixed DAG is parsed')
+    console.log(`# dags deploy --wait: ${brokenSeconds} s broken, ${fixedSeconds} s fixed`)
   })
 
   it('a triggered run succeeds on a real Celery worker (SQS on moto), its log read while it runs and after (S3)', async () => {

@@ -6,7 +6,7 @@
 // may appear in any output of the run.
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -14,6 +14,7 @@ import {after, before, describe, it} from 'node:test'
 import {DescribeClustersCommand, DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListServicesCommand, ListTasksCommand, type Task} from '@aws-sdk/client-ecs'
 import {DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client} from '@aws-sdk/client-elastic-load-balancing-v2'
 import {DescribeDBInstancesCommand, RDSClient} from '@aws-sdk/client-rds'
+import {GetObjectCommand, ListBucketsCommand, S3Client} from '@aws-sdk/client-s3'
 import {GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 
 import {type CliResult, parseJson, repoRoot, runCli, testPath} from '../harness/cli.ts'
@@ -239,6 +240,48 @@ describe('deploy, operate, destroy', {timeout: 900_000}, () => {
     const build = calls.find((c) => c.args[0] === 'buildx' && c.args[1] === 'build')
     assert.ok(build.args.includes('--push') && build.args.includes(out.image))
     assert.deepEqual(build.args.slice(build.args.indexOf('--platform'), build.args.indexOf('--platform') + 2), ['--platform', 'linux/amd64'])
+  })
+
+  it('only DAG files changed since the deployed commit: no build, no rollout, the bundle ships them', async () => {
+    const git = (...args: string[]) => spawnSync('git', ['-C', projectDir, '-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {encoding: 'utf8'})
+    const dag = (text: string) => `from airflow.sdk import dag\n\n\n@dag(schedule=None)\ndef hello():\n    print(${JSON.stringify(text)})\n\n\nhello()\n`
+    mkdirSync(join(projectDir, 'dags'), {recursive: true})
+    writeFileSync(join(projectDir, 'dags', 'hello.py'), dag('one'))
+    git('add', '-A')
+    assert.equal(git('commit', '-qm', 'a DAG').status, 0)
+    // A clean commit deployed (the image of that commit, prebuilt): the base of the shortcut.
+    const base = `123456789012.dkr.ecr.us-east-1.amazonaws.com/airflow-airflow:${git('rev-parse', '--short=12', 'HEAD').stdout.trim()}`
+    const first = await cli(['deploy', '--yes', '--image', base, '--json'], {}, 600_000)
+    assert.equal(first.code, 0, first.stderr.slice(-3000))
+    assert.equal(stepStatus(parseJson(first))['DAG bundle'], 'done')
+    const ecs = new ECSClient(sdkConfig(moto))
+    const services = async () => {
+      const arns = (await ecs.send(new ListServicesCommand({cluster: 'airflow'}))).serviceArns ?? []
+      const described = (await ecs.send(new DescribeServicesCommand({cluster: 'airflow', services: arns}))).services ?? []
+      return Object.fromEntries(described.map((x) => [x.serviceName, {taskDefinition: x.taskDefinition, deployments: x.deployments?.length}]))
+    }
+    const before = await services()
+
+    writeFileSync(join(projectDir, 'dags', 'hello.py'), dag('two'))
+    git('commit', '-qam', 'a DAG change')
+    const dockerLog = join(mkdtempSync(join(tmpdir(), 'docker-')), 'docker.log')
+    const r = await cli(['deploy', '--yes', '--json'], {FAKE_DOCKER_LOG: dockerLog}, 600_000)
+    assert.equal(r.code, 0, r.stderr.slice(-3000))
+    const out = parseJson(r)
+    assert.equal(out.image, base, 'the deployed image stays')
+    const build = out.steps.find((x: any) => x.step === 'build and push')
+    assert.equal(build.status, 'skipped')
+    assert.match(build.note, new RegExp(`only DAG files changed since ${base.split(':').at(-1)}.*no image build or service rollout`))
+    assert.equal(stepStatus(out)['terraform apply (services)'], 'skipped')
+    assert.match(out.steps.find((x: any) => x.step === 'DAG bundle').note, /changed 1 \(hello\.py\)/)
+    const calls = existsSync(dockerLog) ? readFileSync(dockerLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).args.slice(0, 2).join(' ')) : []
+    assert.deepEqual(calls.filter((c) => /^(login|push|build|buildx build)( |$)/.test(c)), [], `no docker build, login or push: ${calls.join('; ')}`)
+    assert.deepEqual(await services(), before, 'every service keeps its task definition, no new deployment')
+    // The bundle has the change: the live prefix holds the committed bytes.
+    const s3 = new S3Client({...sdkConfig(moto), forcePathStyle: true})
+    const bucket = ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name!).find((n) => n.startsWith('airflow'))
+    const live = await s3.send(new GetObjectCommand({Bucket: bucket, Key: 'dags/live/hello.py'}))
+    assert.equal(await live.Body!.transformToString(), dag('two'))
   })
 
   it('destroys it all, and no secret value was ever printed', async () => {

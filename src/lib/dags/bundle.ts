@@ -23,6 +23,8 @@ export interface BundleTarget {
   /** dags/live: the prefix S3DagBundle syncs. */
   livePrefix: string
   refreshInterval: number
+  /** The bundle's name in Airflow ([dag_processor] dag_bundle_config_list). */
+  bundleName: string
 }
 
 export interface ManifestFile {
@@ -88,6 +90,7 @@ export function bundleTarget(ctx: AwsContext): BundleTarget {
     prefix,
     livePrefix: typeof raw?.live_prefix === 'string' && raw.live_prefix ? raw.live_prefix : `${prefix}/live`,
     refreshInterval: typeof raw?.refresh_interval === 'number' ? raw.refresh_interval : 300,
+    bundleName: typeof raw?.bundle_name === 'string' && raw.bundle_name ? raw.bundle_name : 's3-dags',
   }
 }
 
@@ -361,6 +364,22 @@ export async function rollback(ctx: AwsContext, version?: string): Promise<Publi
   } catch (error) {
     if (error instanceof CliError) throw error
     return bucketError(error, t, 'rolling back the DAG bundle in')
+  }
+}
+
+/**
+ * When a version was complete, by S3's clock: its manifest is written after every live file,
+ * and LastModified has whole seconds, so one second is added.
+ */
+export async function versionCompleteAt(ctx: AwsContext, version: string): Promise<Date> {
+  const t = bundleTarget(ctx)
+  const s3 = await s3Client(ctx)
+  const {HeadObjectCommand} = await import('@aws-sdk/client-s3')
+  try {
+    const head = await s3.send(new HeadObjectCommand({Bucket: t.bucket, Key: `${t.prefix}/versions/${version}.json`}))
+    return new Date((head.LastModified ?? new Date()).getTime() + 1000)
+  } catch (error) {
+    return bucketError(error, t, 'reading the DAG bundle version in')
   }
 }
 

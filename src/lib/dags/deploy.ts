@@ -4,13 +4,16 @@ import {isAbsolute, join, resolve} from 'node:path'
 
 import {type AwsContext, awsContext} from '../aws/context.js'
 import {type GlobalFlags, resolveSettings} from '../config/resolver.js'
-import {type PublishResult, describeChange, publish} from './bundle.js'
+import {type PublishResult, bundleTarget, describeChange, publish, versionCompleteAt} from './bundle.js'
 import {checkSyntax, collectFiles} from './files.js'
+import {type ImportError, type WaitResult} from './wait.js'
 
 export interface DeployDagsOptions {
   dir?: string
   message?: string
   note: (line: string) => void
+  /** --wait: wait until the dag-processor parsed the version, at most timeoutMs. */
+  wait?: {timeoutMs: number; bin: string}
 }
 
 export interface DagsDeployData extends PublishResult {
@@ -18,6 +21,10 @@ export interface DagsDeployData extends PublishResult {
   files: number
   syntaxChecked: number
   seconds: number
+  /** With --wait: the import errors of the bundle once the version is parsed (none: it parsed cleanly). */
+  importErrors?: ImportError[]
+  /** With --wait: when the dag-processor synced the bundle, and how long the wait took. */
+  parsed?: Omit<WaitResult, 'importErrors'>
 }
 
 /** The DAG folder: --dir (relative to the current folder), else dags/ of the project. */
@@ -45,12 +52,37 @@ export function describePublish(r: DagsDeployData): string {
   ].join('\n')
 }
 
+/** The import errors, one line each: file:line: message. */
+export function describeImportErrors(errors: ImportError[]): string {
+  return errors.map((e) => `  ${e.file}${e.line === undefined ? '' : `:${e.line}`}: ${e.message}`).join('\n')
+}
+
 export async function deployDags(flags: GlobalFlags, options: DeployDagsOptions): Promise<{text: string; data: DagsDeployData}> {
   const settings = resolveSettings(flags)
   const dir = dagsDir(settings.projectRoot, options.dir)
   // The folder is checked before the deployment is even read.
-  collectFiles(dir)
+  const local = collectFiles(dir)
   const ctx = await awsContext(flags)
   const data = await publishDir(ctx, dir, options)
-  return {text: describePublish(data), data}
+  if (!options.wait) return {text: describePublish(data), data}
+
+  // The ECS client only when waiting (also `deploy`'s bundle step loads this module).
+  const {parsedFiles, waitForParse} = await import('./wait.js')
+  const bodies = new Map(local.map((f) => [f.path, f.body]))
+  const waited = await waitForParse(ctx, {
+    bundle: bundleTarget(ctx).bundleName,
+    version: data.version,
+    since: await versionCompleteAt(ctx, data.version),
+    files: data.published ? parsedFiles([...data.change.added, ...data.change.changed], (p) => bodies.get(p)) : [],
+    timeoutMs: options.wait.timeoutMs,
+    bin: options.wait.bin,
+    note: options.note,
+  })
+  const {importErrors, ...parsed} = waited
+  const result: DagsDeployData = {...data, importErrors, parsed}
+  const summary =
+    importErrors.length === 0
+      ? `Parsed: the dag-processor synced the bundle at ${parsed.syncedAt} and reports no import error (${parsed.dags} DAGs, waited ${parsed.waitedSeconds} s).`
+      : `Parsed with ${importErrors.length} import error${importErrors.length === 1 ? '' : 's'} (bundle synced at ${parsed.syncedAt}, waited ${parsed.waitedSeconds} s):\n${describeImportErrors(importErrors)}`
+  return {text: `${describePublish(data)}\n${summary}`, data: result}
 }
