@@ -14,6 +14,8 @@ export interface DeployDagsOptions {
 }
 
 export interface DagsDeployData extends PublishResult {
+  /** The release `dags deploy` recorded for a new version. */
+  release?: number
   dir: string
   files: number
   syntaxChecked: number
@@ -52,5 +54,11 @@ export async function deployDags(flags: GlobalFlags, options: DeployDagsOptions)
   collectFiles(dir)
   const ctx = await awsContext(flags)
   const data = await publishDir(ctx, dir, options)
+  // A new bundle version is a release too (same image and task definitions, new DAGs).
+  if (data.published) {
+    const {recordDagsRelease} = await import('../releases/record.js')
+    const release = await recordDagsRelease(ctx, data.version, options.note)
+    if (release) return {text: `${describePublish(data)}\nRecorded as release ${release}.`, data: {...data, release}}
+  }
   return {text: describePublish(data), data}
 }
