@@ -90,6 +90,13 @@ async function runTask(ctx: AwsContext, bin: string, command: string[], log: (li
   }
 }
 
+function restoreRefused(snapshot: string): CliError {
+  return new CliError('--restore-snapshot creates the database, and this deployment already has one; nothing was changed.', {
+    code: 'INVALID_INPUT',
+    hint: `Restore into a new deployment: \`airflow-ecs destroy\` (it keeps a final snapshot), then \`airflow-ecs deploy --restore-snapshot ${snapshot}\`, or use another project name.`,
+  })
+}
+
 function preflightFailure(checks: Check[]): CliError | undefined {
   const failed = checks.find((c) => c.status === 'fail')
   if (!failed) return undefined
@@ -109,6 +116,11 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
   // A requirements.txt the constraints cannot satisfy stops here, not minutes into the build.
   if (building) checkRequirements(settings)
 
+  // A restore is for a new deployment: one that has a database (the cached outputs say so) is refused before anything runs.
+  if (options.restoreSnapshot) {
+    const existing = await loadDeployment(settings).catch(() => undefined)
+    if (existing?.database?.identifier) throw restoreRefused(options.restoreSnapshot)
+  }
   await steps.run('preflight', async (log) => {
     const [terraform, docker, creds] = await Promise.all([terraformCheck(), building ? dockerChecks() : Promise.resolve([]), credentialsCheck(settings)])
     region ??= creds.region
@@ -130,12 +142,7 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
 
   // The ECR repository first, alone: the image has to be pushed before the services start.
   let state = await tf().state()
-  if (options.restoreSnapshot && state.some((r) => r.address === DATABASE)) {
-    throw new CliError(`--restore-snapshot creates the database, and this deployment already has one; nothing was changed.`, {
-      code: 'INVALID_INPUT',
-      hint: `Restore into a new deployment: \`airflow-ecs destroy\` (it keeps a final snapshot), then \`airflow-ecs deploy --restore-snapshot ${options.restoreSnapshot}\`, or use another project name.`,
-    })
-  }
+  if (options.restoreSnapshot && state.some((r) => r.address === DATABASE)) throw restoreRefused(options.restoreSnapshot)
   if (state.some((r) => r.address === ECR_REPOSITORY)) {
     steps.skip('ECR repository', 'exists')
   } else {

@@ -91,14 +91,30 @@ export async function endRelease(ctx: AwsContext, rec: Recorder | undefined, err
   }
 }
 
-/** `dags deploy` published a new bundle version: a release with the live image and services. Best effort. */
+/**
+ * `dags deploy` published a new bundle version: a release with the live image and services,
+ * written once, already finished (one more write than the publish). Best effort.
+ */
 export async function recordDagsRelease(ctx: AwsContext, version: string, note: (line: string) => void): Promise<number | undefined> {
+  if (!ctx.deployment.bucket) return undefined
   try {
-    const rec = await startRelease(ctx, {kind: 'dags', log: () => undefined})
-    if (!rec) return undefined
-    rec.release.dagBundleVersion = version
-    await endRelease(ctx, rec, undefined, {dagBundleVersion: version})
-    return rec.release.number
+    const [history, who, services] = await Promise.all([listReleases(ctx), whoAmI(ctx), liveServices(ctx).catch(() => ({}))])
+    const previous = liveRelease(history)
+    const now = new Date().toISOString()
+    const release = await claimRelease(ctx, {
+      kind: 'dags',
+      outcome: 'succeeded',
+      image: previous?.image,
+      gitCommit: gitCommit(ctx.settings.projectRoot),
+      airflowVersion: previous?.airflowVersion,
+      databaseVersion: databaseVersion(history),
+      services: Object.keys(services).length > 0 ? services : (previous?.services ?? {}),
+      dagBundleVersion: version,
+      who,
+      startedAt: now,
+      finishedAt: now,
+    })
+    return release.number
   } catch (error) {
     note(`The release of DAG bundle version ${version} was not recorded: ${mapError(error).message}`)
     return undefined
