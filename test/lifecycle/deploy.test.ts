@@ -321,6 +321,7 @@ describe('deploy, operate, destroy', {timeout: 900_000}, () => {
       [4, 'deploy', 'rolled-back', null],
     ])
     assert.equal(after[0].databaseVersion, '3.3.2')
+    assert.equal(after[1].rolledBackBy, 5)
     // Terraform's next plan renders the rolled-back image; the project's version follows the database.
     const tfvars = JSON.parse(readFileSync(join(projectDir, 'infra-terraform', 'airflow-ecs.auto.tfvars.json'), 'utf8'))
     assert.equal(tfvars.image, IMAGE)

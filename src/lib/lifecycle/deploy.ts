@@ -2,7 +2,9 @@
 //   preflight → terraform init → project settings (tfvars) → ECR repository (only when
 //   missing) → terraform plan (asked about on a terminal) → build and push ∥ the apply of
 //   everything but the services (task definitions included) → plan of the services →
-//   db migrate → admin user (first deploy) → apply of the services → services stable → URL.
+//   release (a number in the bucket) → DB snapshot (only when the Airflow version changes) →
+//   db migrate → admin user (first deploy) → apply of the services → services stable → the
+//   release's outcome → URL.
 // No Airflow component starts before its schema is migrated.
 // Running it again continues from where it stopped: every step looks at what is there.
 import {mkdirSync, rmSync} from 'node:fs'
@@ -16,7 +18,7 @@ import {checkRequirements} from '../docker/recipe.js'
 import {type Check, credentialsCheck, dockerChecks, nodeCheck, regionCheck, terraformCheck} from '../doctor/doctor.js'
 import {startTask} from '../ecs/standalone.js'
 import {attach} from '../ecs/task-runner.js'
-import {CliError, EXIT} from '../errors.js'
+import {CliError, EXIT, mapError} from '../errors.js'
 import {childProcessMs} from '../process/runner.js'
 import {prepareInfra} from '../project/infra.js'
 import {ECR_REPOSITORY, ECR_TARGETS, type PlanSummary, Terraform, imageIndependentTargets, requireTerraformDir, tfvarsImage, writeTfvars} from '../terraform/terraform.js'
@@ -290,7 +292,13 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
   }
   await endRelease(ctx, rec, undefined, bundleVersion ? {dagBundleVersion: bundleVersion} : {})
   // Retention: the CLI's pre-migration snapshots beyond the newest N go (never the newest).
-  const deletedSnapshots = snapshot ? await pruneSnapshots(ctx, snapshotRetention(settings.file)) : undefined
+  // Best effort: the deploy succeeded; a refused deletion is said, not fatal.
+  const deletedSnapshots = snapshot
+    ? await pruneSnapshots(ctx, snapshotRetention(settings.file)).catch((error: unknown) => {
+        process.stderr.write(`Old pre-migration snapshots were not deleted: ${mapError(error).message}\n`)
+        return undefined
+      })
+    : undefined
   const {url} = await webAddress(ctx)
   // CPU since the process started: start-up included, the children and the waits not.
   const cpu = process.cpuUsage()

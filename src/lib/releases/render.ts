@@ -15,6 +15,7 @@ function revisions(r: Release): string {
 function note(r: Release): string {
   const parts: string[] = []
   if (r.rollbackOf !== undefined) parts.push(`to release ${r.rollbackOf}`)
+  if (r.rolledBackBy !== undefined) parts.push(`rolled back by release ${r.rolledBackBy}`)
   if (r.snapshot) parts.push(`snapshot ${r.snapshot}`)
   if (r.restoredFrom) parts.push(`restored from ${r.restoredFrom}`)
   if (r.error) parts.push(r.error.length > 60 ? `${r.error.slice(0, 59)}…` : r.error)

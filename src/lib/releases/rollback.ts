@@ -150,7 +150,7 @@ export async function rollback(ctx: AwsContext, options: RollbackOptions): Promi
   if (downgrade && target.airflowVersion && target.airflowVersion !== airflowVersion(settings)) writeProjectSetting(settings, 'airflowVersion', target.airflowVersion)
   const done = await endRelease(ctx, rec, undefined)
   if (previous && previous.number !== target.number) {
-    await finishRelease(ctx, previous, 'rolled-back', {finishedAt: previous.finishedAt, error: `rolled back by release ${rec.release.number}`}).catch(() => undefined)
+    await finishRelease(ctx, previous, 'rolled-back', {finishedAt: previous.finishedAt, rolledBackBy: rec.release.number}).catch(() => undefined)
   }
   return {release: done?.number ?? rec.release.number, target: target.number, image: target.image, services, ...(snapshot ? {snapshot} : {}), ...(downgrade ? {downgraded: target.airflowVersion} : {}), steps: steps.timings}
 }

@@ -43,6 +43,8 @@ export interface Release {
   snapshot?: string
   /** For a rollback: the release whose task definitions it restored. */
   rollbackOf?: number
+  /** For a release a later rollback replaced: that rollback's number. */
+  rolledBackBy?: number
   /** The snapshot the database was created from (deploy --restore-snapshot). */
   restoredFrom?: string
   who: {arn?: string; gitUser?: string}
