@@ -22,8 +22,14 @@ resource "aws_db_instance" "metadata" {
   backup_retention_period    = var.db_backup_retention_days
   deletion_protection        = var.db_deletion_protection
   skip_final_snapshot        = var.db_skip_final_snapshot
-  final_snapshot_identifier  = var.db_skip_final_snapshot ? null : "${var.project_name}-final"
+  final_snapshot_identifier  = var.db_skip_final_snapshot ? null : coalesce(var.db_final_snapshot_identifier, "${var.project_name}-final")
+  snapshot_identifier        = var.db_snapshot_identifier
   auto_minor_version_upgrade = true
   copy_tags_to_snapshot      = true
   apply_immediately          = true
+
+  # The snapshot only seeds a new database: forgetting it later must not replace the database.
+  lifecycle {
+    ignore_changes = [snapshot_identifier]
+  }
 }

@@ -154,8 +154,20 @@ variable "db_backup_retention_days" {
 
 variable "db_skip_final_snapshot" {
   type        = bool
-  default     = true
-  description = "Delete the database without a final snapshot on destroy."
+  default     = false
+  description = "Delete the database without a final snapshot on destroy (`airflow-ecs destroy --skip-final-snapshot`). Off: destroy keeps one."
+}
+
+variable "db_final_snapshot_identifier" {
+  type        = string
+  default     = null
+  description = "Name of the final snapshot destroy leaves (null: <project_name>-final). `airflow-ecs destroy` sets a unique <project>-<workspace>-final-<YYYYMMDD-HHMM> just before destroying."
+}
+
+variable "db_snapshot_identifier" {
+  type        = string
+  default     = null
+  description = "Create the database from this RDS snapshot (`airflow-ecs deploy --restore-snapshot NAME`). Read only when the database is created: a later change is ignored, never a replacement."
 }
 
 variable "bucket_log_expiry_days" {

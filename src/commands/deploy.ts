@@ -20,6 +20,7 @@ The admin password is generated in Secrets Manager; the first deploy shows it on
     tag: Flags.string({description: 'Tag for the image deploy builds (default: the git commit, -dirty with changes).'}),
     platform: Flags.string({description: 'Image platform to build for (default: "platform" in airflow-ecs.json, else linux/amd64).'}),
     'stable-timeout': Flags.string({description: 'How long to wait for the services to be stable.', default: '15m'}),
+    'restore-snapshot': Flags.string({description: 'Create the database from this RDS snapshot (the one `destroy` kept): a new deployment only.'}),
   }
 
   async run(): Promise<unknown> {
@@ -41,6 +42,7 @@ The admin password is generated in Secrets Manager; the first deploy shows it on
     }
     if (flags.tag) (await import('../lib/docker/build.js')).checkTag(flags.tag)
     if (flags.platform) (await import('../lib/config/validate.js')).checkPlatform(flags.platform, '--platform')
+    if (flags['restore-snapshot']) (await import('../lib/releases/snapshots.js')).checkSnapshotName(flags['restore-snapshot'], '--restore-snapshot')
     const settings = resolveSettings(flags)
     const {deploy} = await import('../lib/lifecycle/deploy.js')
     const result = await deploy(settings, {
@@ -51,6 +53,7 @@ The admin password is generated in Secrets Manager; the first deploy shows it on
       fancy: stdoutIsTTY() && !this.jsonEnabled(),
       bin: this.config.bin,
       stableTimeoutMs,
+      restoreSnapshot: flags['restore-snapshot'],
       async confirm(plan) {
         const {confirm} = await import('@inquirer/prompts')
         return confirm({
@@ -70,6 +73,9 @@ The admin password is generated in Secrets Manager; the first deploy shows it on
     )
     this.log(`total ${result.timing.totalSeconds.toFixed(1)}s (CLI itself: ${result.timing.cliCpuSeconds.toFixed(2)}s CPU)`)
     this.log('')
+    if (result.release !== undefined) this.log(`Recorded as release ${result.release} (\`${this.config.bin} releases\` lists them, \`${this.config.bin} rollback\` goes back).`)
+    if (result.snapshot) this.log(`The database was snapshotted before the migration as ${result.snapshot}.`)
+    if (result.deletedSnapshots?.length) this.log(`Deleted older pre-migration snapshots (retention): ${result.deletedSnapshots.join(', ')}.`)
     this.log(`Airflow is at ${result.url}`)
     if (result.firstDeploy) {
       // Shown once, and only to a person at a terminal: never in CI output or with --json.

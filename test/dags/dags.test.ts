@@ -107,8 +107,8 @@ describe('dags deploy / versions / rollback against moto', {timeout: 300_000}, (
     for (const never of ['__pycache__/dag_000.cpython-311.pyc', '.git/config', 'dag_001.py~', '.dag_002.py.swp', 'scratch_try.py', 'notebooks/explore.py']) {
       assert.ok(!keys.includes(never), `${never} is not published`)
     }
-    // 201 contents + 201 live files + 1 manifest.
-    assert.equal(proxy.writes().length, 403)
+    // 201 contents + 201 live files + 1 manifest + the release record.
+    assert.equal(proxy.writes().length, 404)
   })
 
   it('a run with no change makes no write request', async () => {
@@ -126,8 +126,8 @@ describe('dags deploy / versions / rollback against moto', {timeout: 300_000}, (
     assert.equal(r.code, 0, r.stderr)
     const livePuts = proxy.writes().filter((w) => w.path.includes('/dags/live/'))
     assert.deepEqual(livePuts.map((w) => `${w.method} ${w.path.replace(/^\/[^/]+\//, '').replace(/\?.*/, '')}`), ['PUT dags/live/dag_042.py'])
-    // The content once under its hash, the live file, the manifest.
-    assert.equal(proxy.writes().length, 3, JSON.stringify(proxy.writes()))
+    // The content once under its hash, the live file, the manifest, the release record.
+    assert.equal(proxy.writes().length, 4, JSON.stringify(proxy.writes()))
     assert.match(r.stdout, /added 0, changed 1 \(dag_042\.py\), removed 0/)
     assert.match(r.stdout, /parsed within about \d+ s/)
     assert.match(await liveBody('dag_042.py'), /hello 42 again/)

@@ -2,8 +2,11 @@
 // fresh copy of the project: deploy --yes --image (db migrate and the admin user before any
 // service exists), deploy again (converges), url,
 // status --json, task --wait, a deploy that builds (fake docker) while Terraform applies
-// what does not need the image, then destroy --yes. No secret value from Secrets Manager
-// may appear in any output of the run.
+// what does not need the image and moves to another Airflow version (a DB snapshot before the
+// migration), releases and rollback (refused below the schema, then with the database
+// downgrade on a terminal), upgrade's checks and dry run, destroy --yes (a final snapshot),
+// and a deploy that creates the database from that snapshot. No secret value from Secrets
+// Manager may appear in any output of the run.
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
@@ -13,7 +16,7 @@ import {after, before, describe, it} from 'node:test'
 
 import {DescribeClustersCommand, DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListServicesCommand, ListTasksCommand, type Task} from '@aws-sdk/client-ecs'
 import {DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client} from '@aws-sdk/client-elastic-load-balancing-v2'
-import {DescribeDBInstancesCommand, RDSClient} from '@aws-sdk/client-rds'
+import {DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient} from '@aws-sdk/client-rds'
 import {GetObjectCommand, ListBucketsCommand, S3Client} from '@aws-sdk/client-s3'
 import {GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 
@@ -28,6 +31,17 @@ let env: Record<string, string>
 let projectDir: string
 const outputs: Array<{args: string; text: string}> = []
 const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/airflow-airflow:prebuilt-1'
+const IMAGE_NEXT = '123456789012.dkr.ecr.us-east-1.amazonaws.com/airflow-airflow:prebuilt-2'
+let finalSnapshot = ''
+/** What each service ran after the first deploy (DescribeServices), for the rollback. */
+let firstTaskDefinitions: Record<string, string> = {}
+
+async function serviceTaskDefinitions(cluster: string): Promise<Record<string, string>> {
+  const ecs = new ECSClient(sdkConfig(moto))
+  const arns = (await ecs.send(new ListServicesCommand({cluster}))).serviceArns ?? []
+  const services = (await ecs.send(new DescribeServicesCommand({cluster, services: arns}))).services ?? []
+  return Object.fromEntries(services.map((s) => [s.serviceName!, s.taskDefinition!]))
+}
 
 async function cli(args: string[], extraEnv: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliResult> {
   const r = await runCli(args, {env: {...env, ...extraEnv}, timeoutMs})
@@ -108,6 +122,8 @@ describe('deploy, operate, destroy', {timeout: 900_000}, () => {
       'terraform plan:done',
       'terraform apply (infrastructure):done',
       'terraform plan (services):done',
+      'release:done',
+      'db snapshot:skipped',
       'db migrate:done',
       'admin user:done',
       'DAG bundle:skipped',
@@ -137,6 +153,9 @@ describe('deploy, operate, destroy', {timeout: 900_000}, () => {
     assert.ok(out.timing.cliCpuSeconds < 2, `the CLI's own time was ${out.timing.cliCpuSeconds}s`)
     const tfvars = JSON.parse(readFileSync(join(projectDir, 'infra-terraform', 'airflow-ecs.auto.tfvars.json'), 'utf8'))
     assert.deepEqual(tfvars, {project_name: 'airflow', image: IMAGE})
+    assert.equal(out.release, 1)
+    firstTaskDefinitions = await serviceTaskDefinitions('airflow')
+    assert.equal(Object.keys(firstTaskDefinitions).length, 6)
   })
 
   it('a second deploy converges: nothing to change, ECR and the admin user kept', async () => {
@@ -209,8 +228,9 @@ describe('deploy, operate, destroy', {timeout: 900_000}, () => {
     git('add', '-A')
     assert.equal(git('commit', '-qm', 'init').status, 0)
     const sha = git('rev-parse', '--short=12', 'HEAD').stdout.trim()
-    // A setting that changes resources that do not run the image (the log groups).
-    writeFileSync(join(projectDir, 'airflow-ecs.json'), JSON.stringify({terraformVars: {log_retention_days: 14}}))
+    // A setting that changes resources that do not run the image (the log groups), and another
+    // Airflow version: the database is snapshotted before the migration.
+    writeFileSync(join(projectDir, 'airflow-ecs.json'), JSON.stringify({terraformVars: {log_retention_days: 14}, airflowVersion: '3.3.3'}))
     const dockerLog = join(mkdtempSync(join(tmpdir(), 'docker-')), 'docker.log')
     const r = await cli(['deploy', '--yes', '--json'], {FAKE_DOCKER_LOG: dockerLog}, 600_000)
     assert.equal(r.code, 0, r.stderr.slice(-3000))
@@ -239,7 +259,94 @@ describe('deploy, operate, destroy', {timeout: 900_000}, () => {
     assert.ok(login?.stdin, 'docker login got the password on stdin')
     const build = calls.find((c) => c.args[0] === 'buildx' && c.args[1] === 'build')
     assert.ok(build.args.includes('--push') && build.args.includes(out.image))
+    assert.ok(build.args.includes('AIRFLOW_VERSION=3.3.3'), 'the image is built for the Airflow version of airflow-ecs.json')
+    // The snapshot, named after the release, exists before the migration task starts.
+    assert.equal(out.release, 4)
+    assert.match(out.snapshot, /^airflow-release-4-\d{8}-\d{4}$/)
+    assert.equal(steps['db snapshot'], 'done')
+    assert.ok(at(/done {2}db snapshot/) < at(/start db migrate/))
+    const snap = (await new RDSClient(sdkConfig(moto)).send(new DescribeDBSnapshotsCommand({DBSnapshotIdentifier: out.snapshot}))).DBSnapshots![0]
+    assert.equal(snap.Status, 'available')
+    const migrates = (await clusterTasks('airflow')).filter((t) => (t.overrides?.containerOverrides?.[0]?.command ?? []).join(' ') === 'db migrate')
+    const lastMigrate = Math.max(...migrates.map((t) => t.startedAt!.getTime()))
+    assert.ok(snap.SnapshotCreateTime!.getTime() <= lastMigrate, `snapshot at ${snap.SnapshotCreateTime!.toISOString()}, migrate started at ${new Date(lastMigrate).toISOString()}`)
     assert.deepEqual(build.args.slice(build.args.indexOf('--platform'), build.args.indexOf('--platform') + 2), ['--platform', 'linux/amd64'])
+  })
+
+  it('lists the releases and rolls back: refused below the schema, then with the downgrade on a terminal', async () => {
+    const list = await cli(['releases', '--json'])
+    assert.equal(list.code, 0, list.stderr)
+    const releases = parseJson(list)
+    assert.deepEqual(releases.map((r: any) => [r.number, r.kind, r.outcome, r.airflowVersion]), [
+      [4, 'deploy', 'succeeded', '3.3.3'],
+      [3, 'deploy', 'succeeded', '3.3.2'],
+      [2, 'deploy', 'succeeded', '3.3.2'],
+      [1, 'deploy', 'succeeded', '3.3.2'],
+    ])
+    assert.deepEqual(Object.fromEntries(Object.entries(releases[3].services).map(([k, v]: [string, any]) => [k, v.taskDefinition])), firstTaskDefinitions)
+    assert.equal(releases[3].image, IMAGE)
+    assert.match(releases[0].who.arn, /^arn:aws:/)
+    assert.equal(releases[0].databaseVersion, '3.3.3')
+    const human = await cli(['releases', '--limit', '2'])
+    assert.match(human.stdout, /#\s+KIND\s+OUTCOME\s+STARTED/)
+    assert.equal(human.stdout.trim().split('\n').length, 3, 'a header and two releases')
+
+    // Bad input: one line and what to do, nothing changed.
+    const unknown = await cli(['rollback', '99', '--yes'])
+    assert.equal(unknown.code, 2)
+    assert.match(unknown.stderr, /Release 99 is not recorded/)
+    const live = await cli(['rollback', '4', '--yes'])
+    assert.equal(live.code, 2)
+    assert.match(live.stderr, /Release 4 is already live/)
+    const older = await cli(['rollback', '--yes'])
+    assert.equal(older.code, 2)
+    assert.match(older.stderr, /Release 3 runs Airflow 3\.3\.2, older than the database's schema \(Airflow 3\.3\.3\)/)
+    assert.match(older.stderr, /airflow db downgrade --to-version 3\.3\.2/)
+    const piped = await cli(['rollback', '--downgrade-database', '--yes'])
+    assert.equal(piped.code, 2)
+    assert.match(piped.stderr, /not a terminal/)
+    for (const r of [unknown, live, older, piped]) assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace')
+    assert.deepEqual(await serviceTaskDefinitions('airflow'), Object.fromEntries(Object.entries(releases[0].services).map(([k, v]: [string, any]) => [k, v.taskDefinition])))
+
+    // On a terminal, typing the project name: snapshot, db downgrade, every service back on release 3's task definitions.
+    const r = onTerminal(['rollback', '--downgrade-database'], [['Type the project name', 'airflow\r']])
+    assert.equal(r.code, 0, r.screen.slice(-3000))
+    assert.match(r.screen, /Rolled back to release 3 \(airflow-airflow:prebuilt-1\): 6 services updated/)
+    assert.match(r.screen, /schema was downgraded to Airflow 3\.3\.2/)
+    assert.deepEqual(await serviceTaskDefinitions('airflow'), firstTaskDefinitions)
+    const downgrade = (await clusterTasks('airflow')).filter((t) => (t.overrides?.containerOverrides?.[0]?.command ?? []).join(' ') === 'db downgrade --to-version 3.3.2 --yes')
+    assert.equal(downgrade.length, 1)
+    const after = parseJson(await cli(['releases', '--json', '--limit', '2']))
+    assert.deepEqual(after.map((x: any) => [x.number, x.kind, x.outcome, x.rollbackOf ?? null]), [
+      [5, 'rollback', 'succeeded', 3],
+      [4, 'deploy', 'rolled-back', null],
+    ])
+    assert.equal(after[0].databaseVersion, '3.3.2')
+    assert.equal(after[1].rolledBackBy, 5)
+    // Terraform's next plan renders the rolled-back image; the project's version follows the database.
+    const tfvars = JSON.parse(readFileSync(join(projectDir, 'infra-terraform', 'airflow-ecs.auto.tfvars.json'), 'utf8'))
+    assert.equal(tfvars.image, IMAGE)
+    assert.equal(JSON.parse(readFileSync(join(projectDir, 'airflow-ecs.json'), 'utf8')).airflowVersion, '3.3.2')
+  })
+
+  it('upgrade: refuses an older or malformed version, and --dry-run only shows the SQL', async () => {
+    const older = await cli(['upgrade', '--to', '3.2.0', '--yes'])
+    assert.equal(older.code, 2)
+    assert.match(older.stderr, /--to 3\.2\.0 is older than the deployed Airflow 3\.3\.2/)
+    const bad = await cli(['upgrade', '--to', '4.x', '--yes'])
+    assert.equal(bad.code, 2)
+    assert.match(bad.stderr, /"4\.x" is not an Airflow 3 release number/)
+    const settingsBefore = readFileSync(join(projectDir, 'airflow-ecs.json'), 'utf8')
+    const servicesBefore = await serviceTaskDefinitions('airflow')
+    const dry = await cli(['upgrade', '--to', '3.3.3', '--dry-run', '--image', IMAGE_NEXT])
+    assert.equal(dry.code, 0, dry.stderr)
+    assert.match(dry.stdout, /Dry run: the SQL above is what upgrading from Airflow 3\.3\.2 to 3\.3\.3 runs/)
+    const task = (await clusterTasks('airflow')).find((t) => (t.overrides?.containerOverrides?.[0]?.command ?? []).join(' ') === 'db migrate --show-sql-only')
+    assert.ok(task, 'a one-off task ran airflow db migrate --show-sql-only')
+    assert.match(task.taskDefinitionArn!, /airflow-standalone-upgrade-dry-run:1$/)
+    assert.equal(readFileSync(join(projectDir, 'airflow-ecs.json'), 'utf8'), settingsBefore, 'the settings are unchanged')
+    assert.deepEqual(await serviceTaskDefinitions('airflow'), servicesBefore)
+    assert.equal(parseJson(await cli(['releases', '--json', '--limit', '1']))[0].number, 5, 'no release recorded')
   })
 
   it('only DAG files changed since the deployed commit: no build, no rollout, the bundle ships them', async () => {
@@ -295,6 +402,13 @@ describe('deploy, operate, destroy', {timeout: 900_000}, () => {
     assert.equal(r.code, 0, r.stderr.slice(-3000))
     assert.match(r.stdout, /Destroyed airflow/)
     assert.match(r.stdout, /recovery window[\s\S]*force-delete-without-recovery/)
+    // The data stays: a final snapshot, its restore command and what it costs.
+    const kept = /The database is kept as the RDS snapshot (airflow-default-final-\d{8}-\d{4}): at most \$1\.90 a month \(20 GB/.exec(r.stdout)
+    assert.ok(kept, r.stdout)
+    finalSnapshot = kept[1]
+    assert.match(r.stdout, new RegExp(`deploy --restore-snapshot ${finalSnapshot}`))
+    const snaps = (await new RDSClient(sdkConfig(moto)).send(new DescribeDBSnapshotsCommand({DBSnapshotIdentifier: finalSnapshot}))).DBSnapshots ?? []
+    assert.equal(snaps[0]?.Status, 'available')
     const clusters = (await new ECSClient(sdkConfig(moto)).send(new DescribeClustersCommand({clusters: ['airflow']}))).clusters!.filter((c) => c.status === 'ACTIVE')
     assert.deepEqual(clusters, [])
     assert.deepEqual((await new ElasticLoadBalancingV2Client(sdkConfig(moto)).send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [], [])
@@ -308,5 +422,18 @@ describe('deploy, operate, destroy', {timeout: 900_000}, () => {
         assert.ok(at < 0, `the value of ${name} appeared in the output of \`${args}\`: …${text.slice(Math.max(0, at - 80), at)}<secret>…`)
       }
     }
+  })
+
+  it('deploy --restore-snapshot creates the new database from the final snapshot', async () => {
+    const r = await cli(['deploy', '--yes', '--image', IMAGE, '--restore-snapshot', finalSnapshot, '--json'], {}, 600_000)
+    assert.equal(r.code, 0, r.stderr.slice(-3000))
+    const out = parseJson(r)
+    assert.equal(out.release, 1, 'the new deployment starts its own history')
+    assert.match(readFileSync(moto.logFile, 'utf8'), new RegExp(`RestoreDBInstanceFromDBSnapshot ${finalSnapshot} -> airflow-`))
+    const dbs = (await new RDSClient(sdkConfig(moto)).send(new DescribeDBInstancesCommand({}))).DBInstances ?? []
+    assert.equal(dbs.length, 1)
+    const again = await cli(['deploy', '--yes', '--image', IMAGE, '--restore-snapshot', finalSnapshot])
+    assert.equal(again.code, 2)
+    assert.match(again.stderr, /this deployment already has one; nothing was changed/)
   })
 })

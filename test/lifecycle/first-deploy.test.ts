@@ -111,6 +111,8 @@ describe('a new project, first deploy', {timeout: 900_000}, () => {
         'terraform plan': 'done',
         'terraform apply (infrastructure)': 'skipped',
         'terraform plan (services)': 'skipped',
+        release: 'done',
+        'db snapshot': 'skipped',
         'db migrate': 'done',
         'admin user': 'skipped',
         'DAG bundle': 'done',

@@ -170,7 +170,8 @@ export function resolveSettings(flags: GlobalFlags = {}, cwd = process.cwd()): S
 // ---------------------------------------------------------------------------
 // Terraform outputs, cached by state fingerprint.
 
-function workspace(terraformDir: string): string {
+/** The Terraform workspace of the folder (TF_WORKSPACE, else .terraform/environment, else default). */
+export function workspace(terraformDir: string): string {
   const forced = env('TF_WORKSPACE')
   if (forced) return checkWorkspace(forced, 'TF_WORKSPACE')
   const file = join(terraformDir, '.terraform', 'environment')

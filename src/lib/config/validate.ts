@@ -120,7 +120,7 @@ export function checkEndpointVariables(env: NodeJS.ProcessEnv = process.env): vo
 type Json = Record<string, unknown>
 
 /** Keys of "terraformVars" the CLI sets itself: refused there, so the two cannot disagree. */
-const CLI_VARIABLES = ['project_name', 'image']
+const CLI_VARIABLES = ['project_name', 'image', 'db_snapshot_identifier', 'db_final_snapshot_identifier']
 const UNSAFE_KEYS = ['__proto__', 'constructor', 'prototype']
 
 /** The known fields of airflow-ecs.json, by type and shape. Unknown fields are left alone. */
@@ -151,6 +151,15 @@ export function checkProjectFile(file: Json, path: string): void {
     }
     if (typeof workers.min === 'number' && typeof workers.max === 'number' && workers.min > workers.max) {
       throw invalid(`"workers.min" (${workers.min}) is above "workers.max" (${workers.max}) in ${path}.`, 'The fewest workers cannot be more than the most.')
+    }
+  }
+  if (file.airflowVersion !== undefined && (typeof file.airflowVersion !== 'string' || !/^3\.\d{1,3}\.\d{1,3}$/.test(file.airflowVersion))) {
+    fail('airflowVersion', `must be an Airflow 3 release number such as "3.3.2", not ${JSON.stringify(file.airflowVersion)?.slice(0, 40)}`, 'Fix it, or set it with `airflow-ecs upgrade --to 3.x.y`.')
+  }
+  if (file.snapshots !== undefined) {
+    const keep = (file.snapshots as Json)?.keep
+    if (!file.snapshots || typeof file.snapshots !== 'object' || Array.isArray(file.snapshots) || (keep !== undefined && !(Number.isInteger(keep) && (keep as number) >= 1))) {
+      fail('snapshots', 'must be an object like {"keep": 5} (keep: a whole number >= 1)')
     }
   }
   if (file.terraformVars !== undefined) {

@@ -78,6 +78,8 @@ const US_EAST_1: PriceTable = {
   'rds.instance.db.m5.large': p(0.178, 'instance-hour', RDS),
   // gp3 storage, Single-AZ (Multi-AZ: twice).
   'rds.gp3GbMonth': p(0.115, 'GB-month', RDS),
+  // Manual DB snapshots (backup storage beyond the automated backups' free allowance).
+  'rds.snapshotGbMonth': p(0.095, 'GB-month', RDS, 'Backup storage'),
   // Application Load Balancer.
   'alb.hour': p(0.0225, 'ALB-hour', ELB),
   'alb.lcuHour': p(0.008, 'LCU-hour', ELB),

@@ -17,6 +17,8 @@ export interface DeployDagsOptions {
 }
 
 export interface DagsDeployData extends PublishResult {
+  /** The release `dags deploy` recorded for a new version. */
+  release?: number
   dir: string
   files: number
   syntaxChecked: number
@@ -64,7 +66,15 @@ export async function deployDags(flags: GlobalFlags, options: DeployDagsOptions)
   const local = collectFiles(dir)
   const ctx = await awsContext(flags)
   const data = await publishDir(ctx, dir, options)
-  if (!options.wait) return {text: describePublish(data), data}
+  // A new bundle version is a release too (same image and task definitions, new DAGs).
+  let release: number | undefined
+  if (data.published) {
+    const {recordDagsRelease} = await import('../releases/record.js')
+    release = await recordDagsRelease(ctx, data.version, options.note)
+  }
+  const published = release ? {...data, release} : data
+  const publishText = release ? `${describePublish(data)}\nRecorded as release ${release}.` : describePublish(data)
+  if (!options.wait) return {text: publishText, data: published}
 
   // The ECS client only when waiting (also `deploy`'s bundle step loads this module).
   const {parsedFiles, waitForParse} = await import('./wait.js')
@@ -79,10 +89,10 @@ export async function deployDags(flags: GlobalFlags, options: DeployDagsOptions)
     note: options.note,
   })
   const {importErrors, ...parsed} = waited
-  const result: DagsDeployData = {...data, importErrors, parsed}
+  const result: DagsDeployData = {...published, importErrors, parsed}
   const summary =
     importErrors.length === 0
       ? `Parsed: the dag-processor synced the bundle at ${parsed.syncedAt} and reports no import error (${parsed.dags} DAGs, waited ${parsed.waitedSeconds} s).`
       : `Parsed with ${importErrors.length} import error${importErrors.length === 1 ? '' : 's'} (bundle synced at ${parsed.syncedAt}, waited ${parsed.waitedSeconds} s):\n${describeImportErrors(importErrors)}`
-  return {text: `${describePublish(data)}\n${summary}`, data: result}
+  return {text: `${publishText}\n${summary}`, data: result}
 }

@@ -95,6 +95,8 @@ export interface BuildOptions {
   platform: string
   push: boolean
   onLine?: (line: string) => void
+  /** --build-arg NAME=VALUE (AIRFLOW_VERSION when airflow-ecs.json sets "airflowVersion"). */
+  buildArgs?: Record<string, string>
 }
 
 export async function buildImage(ctx: AwsContext, options: BuildOptions): Promise<{image: string; pushed: boolean; recipe: string}> {
@@ -119,6 +121,7 @@ export async function buildImage(ctx: AwsContext, options: BuildOptions): Promis
   } else {
     args.push('--load')
   }
+  for (const [name, value] of Object.entries(options.buildArgs ?? {})) args.push('--build-arg', `${name}=${value}`)
   args.push('.')
   options.onLine?.(`building with ${recipe.source === 'package' ? "the package's Containerfile" : recipe.source === 'override' ? "the project's Containerfile (it replaces the package's)" : `the project's ${recipe.containerfile}`}, context ${recipe.cwd}`)
   await run('docker', args, {cwd: recipe.cwd, onLine: options.onLine, step: 'docker buildx build', hint: 'Fix the build error it reports; `airflow-ecs doctor` checks docker and buildx.', explain: explainDocker, logDir: logDir(ctx)})

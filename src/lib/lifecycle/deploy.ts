@@ -2,7 +2,9 @@
 //   preflight → terraform init → project settings (tfvars) → ECR repository (only when
 //   missing) → terraform plan (asked about on a terminal) → build and push ∥ the apply of
 //   everything but the services (task definitions included) → plan of the services →
-//   db migrate → admin user (first deploy) → apply of the services → services stable → URL.
+//   release (a number in the bucket) → DB snapshot (only when the Airflow version changes) →
+//   db migrate → admin user (first deploy) → apply of the services → services stable → the
+//   release's outcome → URL.
 // No Airflow component starts before its schema is migrated.
 // Running it again continues from where it stopped: every step looks at what is there.
 import {mkdirSync, rmSync} from 'node:fs'
@@ -16,7 +18,7 @@ import {checkRequirements} from '../docker/recipe.js'
 import {type Check, credentialsCheck, dockerChecks, nodeCheck, regionCheck, terraformCheck} from '../doctor/doctor.js'
 import {startTask} from '../ecs/standalone.js'
 import {attach} from '../ecs/task-runner.js'
-import {CliError, EXIT} from '../errors.js'
+import {CliError, EXIT, mapError} from '../errors.js'
 import {childProcessMs} from '../process/runner.js'
 import {prepareInfra} from '../project/infra.js'
 import {ECR_REPOSITORY, ECR_TARGETS, type PlanSummary, Terraform, imageIndependentTargets, requireTerraformDir, tfvarsImage, writeTfvars} from '../terraform/terraform.js'
@@ -26,8 +28,13 @@ import {waitStable} from './stable.js'
 import {dagsFromBundle, publishBundleStep} from '../dags/step.js'
 import {onlyDagsChangedSince} from '../dags/release.js'
 import {type ParallelStep, type StepLog, type StepTiming, Steps} from './steps.js'
+import {type Recorder, endRelease, refuseOlderThanDatabase, startRelease} from '../releases/record.js'
+import {createSnapshot, pruneSnapshots, releaseSnapshotName, restoreHint, snapshotRetention} from '../releases/snapshots.js'
+import {type ReleaseKind} from '../releases/store.js'
+import {airflowVersion} from '../releases/version.js'
 
 const INFRASTRUCTURE = 'terraform apply (infrastructure)'
+const DATABASE = 'aws_db_instance.metadata'
 const SERVICES_PLAN = 'terraform plan (services)'
 const SERVICES_APPLY = 'terraform apply (services)'
 
@@ -45,6 +52,10 @@ export interface DeployOptions {
   stableTimeoutMs: number
   /** Asked on a terminal before applying (unless --yes); false cancels. */
   confirm?: (summary: PlanSummary) => Promise<boolean>
+  /** What the release record calls this run (default "deploy"). */
+  kind?: ReleaseKind
+  /** Create the database from this RDS snapshot (a new deployment only). */
+  restoreSnapshot?: string
 }
 
 export interface DeployResult {
@@ -53,6 +64,10 @@ export interface DeployResult {
   image: string
   plan: PlanSummary
   firstDeploy: boolean
+  /** The release this deploy recorded, and the snapshot it took before migrating (an Airflow version change). */
+  release?: number
+  snapshot?: string
+  deletedSnapshots?: string[]
   steps: StepTiming[]
   /** Wall time, and what of it the CLI spent itself (CPU: not terraform, docker or AWS waits). */
   timing: {totalSeconds: number; childProcessSeconds: number; cliCpuSeconds: number}
@@ -77,6 +92,13 @@ async function runTask(ctx: AwsContext, bin: string, command: string[], log: (li
   }
 }
 
+function restoreRefused(snapshot: string): CliError {
+  return new CliError('--restore-snapshot creates the database, and this deployment already has one; nothing was changed.', {
+    code: 'INVALID_INPUT',
+    hint: `Restore into a new deployment: \`airflow-ecs destroy\` (it keeps a final snapshot), then \`airflow-ecs deploy --restore-snapshot ${snapshot}\`, or use another project name.`,
+  })
+}
+
 function preflightFailure(checks: Check[]): CliError | undefined {
   const failed = checks.find((c) => c.status === 'fail')
   if (!failed) return undefined
@@ -96,6 +118,11 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
   // A requirements.txt the constraints cannot satisfy stops here, not minutes into the build.
   if (building) checkRequirements(settings)
 
+  // A restore is for a new deployment: one that has a database (the cached outputs say so) is refused before anything runs.
+  if (options.restoreSnapshot) {
+    const existing = await loadDeployment(settings).catch(() => undefined)
+    if (existing?.database?.identifier) throw restoreRefused(options.restoreSnapshot)
+  }
   await steps.run('preflight', async (log) => {
     const [terraform, docker, creds] = await Promise.all([terraformCheck(), building ? dockerChecks() : Promise.resolve([]), credentialsCheck(settings)])
     region ??= creds.region
@@ -112,10 +139,12 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
   // The project's settings before any apply: every name, the ECR repository's included, comes
   // from project_name. The image is not known yet when building (it needs the repository), so
   // the file keeps naming the last deploy's until it is.
-  writeTfvars(settings, options.image ?? tfvarsImage(settings))
+  const restore = options.restoreSnapshot ? {db_snapshot_identifier: options.restoreSnapshot} : {}
+  writeTfvars(settings, options.image ?? tfvarsImage(settings), restore)
 
   // The ECR repository first, alone: the image has to be pushed before the services start.
   let state = await tf().state()
+  if (options.restoreSnapshot && state.some((r) => r.address === DATABASE)) throw restoreRefused(options.restoreSnapshot)
   if (state.some((r) => r.address === ECR_REPOSITORY)) {
     steps.skip('ECR repository', 'exists')
   } else {
@@ -146,7 +175,7 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
     steps.skip('build and push', `using ${image}`)
   }
 
-  writeTfvars(settings, image)
+  writeTfvars(settings, image, restore)
   mkdirSync(settings.cacheDir, {recursive: true})
   const planFile = join(settings.cacheDir, 'deploy.tfplan')
   const servicesPlanFile = join(settings.cacheDir, 'deploy-services.tfplan')
@@ -155,6 +184,11 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
   steps.annotate('terraform plan', note(plan))
   const total = plan.add + plan.change + plan.destroy
   let firstDeploy = false
+  const version = airflowVersion(settings)
+  let rec: Recorder | undefined
+  let snapshot: string | undefined
+  let bundleVersion: string | undefined
+  let planned: AwsContext | undefined
   // Saved plans hold sensitive values in plain text: they do not outlive this run.
   try {
     if (total > 0 && !options.yes) {
@@ -167,7 +201,7 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
     const targets = imageIndependentTargets(first.changes)
     const b = build
     const work: Array<ParallelStep<unknown>> = [
-      ...(b ? [{title: 'build and push', work: (log: StepLog) => buildImage(b.ctx, {tag: b.tag, platform: options.platform, push: true, onLine: log})}] : []),
+      ...(b ? [{title: 'build and push', work: (log: StepLog) => buildImage(b.ctx, {tag: b.tag, platform: options.platform, push: true, onLine: log, buildArgs: settings.file.airflowVersion ? {AIRFLOW_VERSION: version} : undefined})}] : []),
       ...(targets.length > 0 ? [{title: INFRASTRUCTURE, work: (log: StepLog) => tf(log).applyTargets(targets, INFRASTRUCTURE)}] : []),
     ]
     if (work.length > 0) await steps.parallel(work)
@@ -185,29 +219,63 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
     } else {
       steps.skip(SERVICES_PLAN, 'nothing applied since terraform plan')
     }
-    const planned = contextFor(settings, parseDeployment(rest.outputs.airflow_ecs, settings.project, settings.overrides), region)
+    const ctx = contextFor(settings, parseDeployment(rest.outputs.airflow_ecs, settings.project, settings.overrides), region)
+    planned = ctx
 
-    // 3. The schema, and the admin user on the first deploy, before any component starts.
-    await steps.run('db migrate', (log) => runTask(planned, options.bin, ['db', 'migrate'], log, '`airflow db migrate`'))
-    firstDeploy = !(await adminCreated(planned))
+    // 3. The release (a number, in progress), and when the Airflow version changes, a snapshot
+    //    of the database named after it, available before the migration starts.
+    rec = await steps.run('release', (log) =>
+      startRelease(ctx, {kind: options.kind ?? 'deploy', image, airflowVersion: version, restoredFrom: options.restoreSnapshot, log}),
+    )
+    if (rec) steps.annotate('release', `release ${rec.release.number}`)
+    refuseOlderThanDatabase(rec, version)
+    if (rec?.versionChange) {
+      const name = releaseSnapshotName(ctx.deployment.project, rec.release.number)
+      await steps.run('db snapshot', (log) => createSnapshot(ctx, name, log))
+      steps.annotate('db snapshot', `${name} (Airflow ${rec.databaseVersion} → ${version})`)
+      snapshot = name
+      rec.release.snapshot = name
+    } else {
+      steps.skip('db snapshot', rec ? 'the Airflow version does not change' : 'no release history')
+    }
+
+    // 4. The schema, and the admin user on the first deploy, before any component starts.
+    await steps.run('db migrate', async (log) => {
+      try {
+        await runTask(ctx, options.bin, ['db', 'migrate'], log, '`airflow db migrate`')
+      } catch (error) {
+        if (!snapshot || !(error instanceof CliError)) throw error
+        throw new CliError(`${error.message} The services still run the old version; the database was snapshotted first as ${snapshot}.`, {
+          code: error.code,
+          exitCode: error.exitCode,
+          cause: error,
+          hint: `${error.hint ?? ''} If the migration left the database broken: ${restoreHint(snapshot)}`.trim(),
+        })
+      }
+    })
+    if (rec) rec.migrated = true
+    firstDeploy = !(await adminCreated(ctx))
     if (firstDeploy) {
       await steps.run('admin user', async (log) => {
-        await runTask(planned, options.bin, ADMIN_COMMAND, log, '`airflow users create`')
-        await markAdminCreated(planned)
+        await runTask(ctx, options.bin, ADMIN_COMMAND, log, '`airflow users create`')
+        await markAdminCreated(ctx)
       })
     } else {
       steps.skip('admin user', 'created by an earlier deploy')
     }
 
     // 3b. The DAG bundle, before the dag-processor (re)starts: S3DagBundle refuses an empty prefix.
-    await publishBundleStep(steps, planned, settings.projectRoot)
+    bundleVersion = await publishBundleStep(steps, ctx, settings.projectRoot)
 
-    // 4. The services, on a migrated database.
+    // 5. The services, on a migrated database.
     if (rest.summary.add + rest.summary.change + rest.summary.destroy > 0) {
       await steps.run(SERVICES_APPLY, (log) => tf(log).applyPlan(restFile, SERVICES_APPLY))
     } else {
       steps.skip(SERVICES_APPLY, 'no changes')
     }
+  } catch (error) {
+    if (planned) await endRelease(planned, rec, error, bundleVersion ? {dagBundleVersion: bundleVersion} : {})
+    throw error
   } finally {
     rmSync(planFile, {force: true})
     rmSync(servicesPlanFile, {force: true})
@@ -216,7 +284,21 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
   const deployment = await loadDeployment(settings, {refresh: true})
   region ??= deployment.region
   const ctx = contextFor(settings, deployment, region)
-  await steps.run('services stable', (log) => waitStable(ctx, options.stableTimeoutMs, log))
+  try {
+    await steps.run('services stable', (log) => waitStable(ctx, options.stableTimeoutMs, log))
+  } catch (error) {
+    await endRelease(ctx, rec, error, bundleVersion ? {dagBundleVersion: bundleVersion} : {})
+    throw error
+  }
+  await endRelease(ctx, rec, undefined, bundleVersion ? {dagBundleVersion: bundleVersion} : {})
+  // Retention: the CLI's pre-migration snapshots beyond the newest N go (never the newest).
+  // Best effort: the deploy succeeded; a refused deletion is said, not fatal.
+  const deletedSnapshots = snapshot
+    ? await pruneSnapshots(ctx, snapshotRetention(settings.file)).catch((error: unknown) => {
+        process.stderr.write(`Old pre-migration snapshots were not deleted: ${mapError(error).message}\n`)
+        return undefined
+      })
+    : undefined
   const {url} = await webAddress(ctx)
   // CPU since the process started: start-up included, the children and the waits not.
   const cpu = process.cpuUsage()
@@ -226,6 +308,9 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
     image: image!,
     plan,
     firstDeploy,
+    ...(rec ? {release: rec.release.number} : {}),
+    ...(snapshot ? {snapshot} : {}),
+    ...(deletedSnapshots?.length ? {deletedSnapshots} : {}),
     steps: steps.timings,
     timing: {
       totalSeconds: (Date.now() - wallStart) / 1000,

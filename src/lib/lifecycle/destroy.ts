@@ -9,7 +9,8 @@ import {DescribeSecretCommand, SecretsManagerClient} from '@aws-sdk/client-secre
 
 import {type AwsContext, contextFor, s3Config} from '../aws/context.js'
 import {parseDeployment} from '../config/deployment.js'
-import {type Settings} from '../config/resolver.js'
+import {type Settings, workspace} from '../config/resolver.js'
+import {finalSnapshotName, snapshotMonthlyUsd} from '../releases/snapshots.js'
 import {ECR_REPOSITORY, Terraform} from '../terraform/terraform.js'
 import {type StepTiming, Steps} from './steps.js'
 
@@ -19,8 +20,17 @@ export interface DestroyResult {
   deletedObjects: number
   secretsInRecovery: string[]
   purgeCommands: string[]
+  /** The snapshot RDS keeps of the database (unless --skip-final-snapshot), how to restore it, what it costs. */
+  finalSnapshot?: {name: string; restoreCommand: string; allocatedGb: number; monthlyUsd: number}
   steps: StepTiming[]
 }
+
+export interface DestroyOptions {
+  skipFinalSnapshot: boolean
+}
+
+/** The database resource of infra-terraform (database.tf). */
+const DATABASE = 'aws_db_instance.metadata'
 
 async function emptyRepository(ctx: AwsContext): Promise<number> {
   const repositoryName = ctx.deployment.ecr?.repositoryName
@@ -109,7 +119,7 @@ export async function contentsToEmpty(ctx: AwsContext | undefined, settings: Set
  * Empties the repository and the bucket (named by the outputs, else found in the state),
  * then destroys. Terraform is initialised first: reading the state needs it.
  */
-export async function destroy(ctx: AwsContext | undefined, settings: Settings, fancy: boolean): Promise<DestroyResult> {
+export async function destroy(ctx: AwsContext | undefined, settings: Settings, fancy: boolean, options: DestroyOptions = {skipFinalSnapshot: false}): Promise<DestroyResult> {
   const steps = new Steps(fancy)
   let deletedImages = 0
   let deletedObjects = 0
@@ -123,7 +133,21 @@ export async function destroy(ctx: AwsContext | undefined, settings: Settings, f
   } else {
     steps.skip('empty the ECR repository and the bucket', 'neither is in the Terraform state')
   }
-  await steps.run('terraform destroy', (log) => new Terraform(settings, log).destroy())
+  // The final snapshot's name goes into the state first (a Terraform-only attribute: no AWS
+  // change), since terraform destroy deletes with what the state holds.
+  const db = (await new Terraform(settings).state()).find((r) => r.address === DATABASE)?.values as {allocated_storage?: number} | undefined
+  const name = finalSnapshotName(settings.project, workspace(settings.terraformDir))
+  const vars = db ? [`-var=db_skip_final_snapshot=${options.skipFinalSnapshot === true}`, ...(options.skipFinalSnapshot ? [] : [`-var=db_final_snapshot_identifier=${name}`])] : []
+  // No database in the state (a deploy that stopped early): nothing to keep, no step.
+  if (db) {
+    await steps.run(options.skipFinalSnapshot ? 'no final snapshot' : 'final snapshot name', (log) => new Terraform(settings, log).applyTargets([DATABASE], 'terraform apply (final snapshot setting)', vars))
+  }
+  await steps.run('terraform destroy', (log) => new Terraform(settings, log).destroy(vars))
+  const allocatedGb = db?.allocated_storage ?? ctx?.deployment.database?.allocatedStorage ?? 20
+  const finalSnapshot =
+    db && !options.skipFinalSnapshot
+      ? {name, restoreCommand: `airflow-ecs deploy --restore-snapshot ${name}`, allocatedGb, monthlyUsd: snapshotMonthlyUsd(allocatedGb, ctx?.region ?? settings.region ?? 'us-east-1')}
+      : undefined
   const secretsInRecovery = ctx ? await inRecovery(ctx, Object.values(ctx.deployment.secrets)) : []
   const region = ctx?.region ? ` --region ${ctx.region}` : ''
   return {
@@ -132,6 +156,7 @@ export async function destroy(ctx: AwsContext | undefined, settings: Settings, f
     deletedObjects,
     secretsInRecovery,
     purgeCommands: secretsInRecovery.map((arn) => `aws secretsmanager delete-secret --secret-id ${arn} --force-delete-without-recovery${region}`),
+    ...(finalSnapshot ? {finalSnapshot} : {}),
     steps: steps.timings,
   }
 }

@@ -89,8 +89,8 @@ export function tfvarsImage(settings: Settings): string | undefined {
   }
 }
 
-export function writeTfvars(settings: Settings, image?: string): Record<string, unknown> {
-  const vars = tfvars(settings, image)
+export function writeTfvars(settings: Settings, image?: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const vars = {...tfvars(settings, image), ...extra}
   // Only its owner reads it: "terraformVars" may carry anything.
   writePrivate(join(settings.terraformDir, TFVARS_FILE), `${JSON.stringify(vars, null, 2)}\n`)
   return vars
@@ -177,9 +177,9 @@ export class Terraform {
     return out
   }
 
-  applyTargets(targets: string[], step: string) {
+  applyTargets(targets: string[], step: string, extra: string[] = []) {
     return this.run(
-      ['apply', '-auto-approve', '-input=false', '-no-color', ...targets.map((t) => `-target=${t}`)],
+      ['apply', '-auto-approve', '-input=false', '-no-color', ...targets.map((t) => `-target=${t}`), ...extra],
       step,
       'Fix what Terraform reports, then run deploy again: it continues from where it stopped.',
     )
@@ -210,7 +210,7 @@ export class Terraform {
     return this.run(['apply', '-input=false', '-no-color', planFile], step, 'Fix what Terraform reports, then run deploy again: it continues from where it stopped.')
   }
 
-  destroy() {
-    return this.run(['destroy', '-auto-approve', '-input=false', '-no-color'], 'terraform destroy', 'Fix what Terraform reports, then run destroy again.')
+  destroy(extra: string[] = []) {
+    return this.run(['destroy', '-auto-approve', '-input=false', '-no-color', ...extra], 'terraform destroy', 'Fix what Terraform reports, then run destroy again.')
   }
 }
