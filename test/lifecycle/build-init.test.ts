@@ -113,7 +113,7 @@ describe('init', () => {
     assert.equal(r.code, 0, r.stderr)
     const file = JSON.parse(readFileSync(join(dir, 'airflow-ecs.json'), 'utf8'))
     // The project is named after its folder, like the other tools do.
-    assert.deepEqual(file, {name: basename(dir).toLowerCase(), region: 'eu-west-1', allowedCidrs: [], workers: {min: 0, max: 10}, platform: 'linux/amd64'})
+    assert.deepEqual(file, {name: basename(dir).toLowerCase(), region: 'eu-west-1', allowedCidrs: [], workers: {min: 0, max: 10}, platform: 'linux/arm64'})
     assert.match(r.stdout, /closed to everyone/)
     writeFileSync(join(dir, 'airflow-ecs.json'), JSON.stringify({...file, terraformVars: {db_multi_az: true}}))
     const again = await runCli(['init', '--allowed-cidr', '203.0.113.7/32', '--yes'], {env})

@@ -238,7 +238,7 @@ describe('deploy, operate, destroy', {timeout: 900_000}, () => {
     assert.ok(login?.stdin, 'docker login got the password on stdin')
     const build = calls.find((c) => c.args[0] === 'buildx' && c.args[1] === 'build')
     assert.ok(build.args.includes('--push') && build.args.includes(out.image))
-    assert.deepEqual(build.args.slice(build.args.indexOf('--platform'), build.args.indexOf('--platform') + 2), ['--platform', 'linux/amd64'])
+    assert.deepEqual(build.args.slice(build.args.indexOf('--platform'), build.args.indexOf('--platform') + 2), ['--platform', 'linux/arm64'])
   })
 
   it('destroys it all, and no secret value was ever printed', async () => {

@@ -44,7 +44,8 @@ async function rolloutFailure(ctx: AwsContext, ecs: ECSClient, component: Servic
 
 export async function waitStable(ctx: AwsContext, timeoutMs: number, log: (line: string) => void): Promise<void> {
   const ecs = new ECSClient(ctx.clientConfig)
-  const names = SERVICE_COMPONENTS.map((c) => ctx.deployment.components[c].service)
+  // compact: several components share one service; each service once.
+  const names = [...new Set(SERVICE_COMPONENTS.map((c) => ctx.deployment.components[c].service))]
   const deadline = Date.now() + timeoutMs
   let last = ''
   for (;;) {
