@@ -83,6 +83,10 @@ async function failedTasks(ecs: ECSClient, ctx: AwsContext): Promise<FailedTask[
       const normalStop = /Scaling activity|deployment|Essential container in task exited|Task stopped by user|airflow-ecs/i.test(t.stoppedReason ?? '')
       const failed = (exitCode !== undefined && exitCode !== 0) || (exitCode === undefined && !normalStop)
       if (!failed) continue
+      // A shared task (compact's core): the containers ECS stopped because another one exited
+      // (SIGTERM 143, SIGKILL 137) did not fail; the one that exited is listed under its own name.
+      const stoppedByEcs = exitCode === 143 || exitCode === 137
+      if (stoppedByEcs && t.containers?.some((x) => x.name !== src.container && typeof x.exitCode === 'number' && ![0, 137, 143].includes(x.exitCode))) continue
       const taskId = t.taskArn!.split('/').pop()!
       out.push({component: src.component, taskId, stoppedAt: t.stoppedAt?.toISOString(), stoppedReason: t.stoppedReason || c?.reason, exitCode, lastLines: [], target: src.target})
     }

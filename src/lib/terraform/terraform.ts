@@ -75,7 +75,11 @@ export function tfvars(settings: Settings, image?: string): Record<string, unkno
   const dags = settings.file.dags as {source?: unknown} | undefined
   if (dags?.source === 'image' || dags?.source === 'bundle') vars.dags_source = dags.source
   if (typeof settings.file.topology === 'string') vars.topology = settings.file.topology.toLowerCase()
-  vars.cpu_architecture = deploymentArchitecture(settings)
+  // Only when the file says (ARM64 is the module's default): an older project's
+  // "platform": "linux/amd64" keeps its tasks on the architecture its image was built for.
+  if (typeof settings.file.architecture === 'string' || (typeof settings.file.platform === 'string' && !settings.file.platform.includes(','))) {
+    vars.cpu_architecture = deploymentArchitecture(settings)
+  }
   if (settings.file.schedule === 'office-hours') {
     vars.scale_to_zero_preset = 'office-hours'
     // The user's time zone: the file's, else this machine's.
