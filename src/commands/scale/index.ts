@@ -47,10 +47,10 @@ On the compact topology scheduler, dag-processor, triggerer and metrics are cont
     const target = scale.resolveScaleTarget(ctx.deployment, args.component)
     const component = target.name
     scale.checkCount(target, count)
-    const with_ = target.components.length > 1 ? `, running ${target.components.join(', ')}` : ''
+    const together = target.components.length > 1 ? `, running ${target.components.join(', ')}` : ''
     if (!at && !cron) {
       const result = await scale.scaleNow(ctx, target, count)
-      this.log(`Scaled ${component} (${result.service}${with_}) from ${result.previousDesired ?? '?'} to ${count} task(s).`)
+      this.log(`Scaled ${component} (${result.service}${together}) from ${result.previousDesired ?? '?'} to ${count} task(s).`)
       if (result.minCapacity === count && count > 0) this.log(`Autoscaling minimum is now ${count}.`)
       return result
     }
@@ -64,8 +64,8 @@ On the compact topology scheduler, dag-processor, triggerer and metrics are cont
     })
     this.log(
       at
-        ? `Scheduled ${component}${with_} to ${count} task(s) at ${at.toISOString()} (${at.toLocaleString()} local) as "${action.name}".`
-        : `Scheduled ${component}${with_} to ${count} task(s) on ${schedule} (${flags.timezone}) as "${action.name}".`,
+        ? `Scheduled ${component}${together} to ${count} task(s) at ${at.toISOString()} (${at.toLocaleString()} local) as "${action.name}".`
+        : `Scheduled ${component}${together} to ${count} task(s) on ${schedule} (${flags.timezone}) as "${action.name}".`,
     )
     this.log(`Cancel with: ${this.config.bin} scale cancel '${action.name}'`)
     return action
