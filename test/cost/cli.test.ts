@@ -1,12 +1,12 @@
 // `airflow-ecs cost` as a user runs it: the built CLI against a deployment in moto read
 // through `terraform output -json`, and with no deployment at all.
 import assert from 'node:assert/strict'
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {type CliResult, parseJson, runCli} from '../harness/cli.ts'
+import {type CliResult, parseJson, repoRoot, runCli} from '../harness/cli.ts'
 import {type Fixture, createFixture} from '../harness/fixture.ts'
 import {type Moto, startMoto} from '../harness/moto.ts'
 
@@ -142,6 +142,9 @@ describe('cost with no deployment', () => {
     const human = await runCli(['cost', '--compare'], {env})
     assert.equal(human.code, 0, human.stderr)
     assert.match(human.stdout, /This deployment: \$115\.07 a month, 32% of MWAA mw1\.small \(\$361\.30\)\./)
+    // The README states the default's ratio exactly as `cost` prints it.
+    const printed = human.stdout.split('\n').find((l) => l.startsWith('This deployment: '))!
+    assert.ok(readFileSync(join(repoRoot, 'README.md'), 'utf8').replace(/\s+/g, ' ').includes(printed), `README.md does not say: ${printed}`)
     assert.match(human.stdout, /compact\s+office-hours\s+\$70\.61\s+19\.5%/)
     assert.match(human.stdout, /ha\s+always\s+\$183\.79\s+50\.9%/)
   })
