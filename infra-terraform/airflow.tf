@@ -80,5 +80,6 @@ locals {
     security_group_ids = [aws_security_group.tasks.id]
     assign_public_ip   = local.assign_public_ip
     region             = data.aws_region.current.id
+    cpu_architecture   = var.cpu_architecture
   }
 }

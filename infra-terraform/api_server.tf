@@ -13,17 +13,20 @@ resource "aws_service_discovery_service" "api_server" {
 }
 
 module "api_server" {
-  source               = "./modules/airflow-service"
-  name                 = "api-server"
-  command              = ["api-server"]
-  cpu                  = 1024
-  memory               = 2048
-  desired_count        = 1
-  port                 = 8080
+  source = "./modules/airflow-service"
+  name   = "api-server"
+  containers = [{
+    name                 = "api-server"
+    command              = ["api-server"]
+    port                 = 8080
+    log_group            = aws_cloudwatch_log_group.airflow["api-server"].name
+    health_check_command = ["CMD-SHELL", "curl --fail http://localhost:8080/api/v2/monitor/health || exit 1"]
+  }]
+  cpu                  = local.api_server_size.cpu
+  memory               = local.api_server_size.memory
+  desired_count        = local.api_server_size.count
   target_group_arn     = aws_lb_target_group.api_server.arn
   service_registry_arn = aws_service_discovery_service.api_server.arn
-  log_group            = aws_cloudwatch_log_group.airflow["api-server"].name
-  health_check_command = ["CMD-SHELL", "curl --fail http://localhost:8080/api/v2/monitor/health || exit 1"]
 
   common = local.common_service
 

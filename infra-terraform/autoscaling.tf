@@ -54,21 +54,30 @@ resource "aws_cloudwatch_metric_alarm" "worker_desired" {
   alarm_actions       = [aws_appautoscaling_policy.worker.arn]
 }
 
-# Optional scale-to-zero windows for the api-server and scheduler (nights, weekends).
+# Optional scale-to-zero windows (nights, weekends): every service sleeps, the workers too
+# (their target's bounds go to 0, then back to min_workers..max_workers). While asleep
+# nothing runs: no scheduled DAG run starts, no UI, no API (infra-terraform/README.md).
+# The office-hours preset: 07:00-19:00 Monday to Friday in schedule_timezone.
 locals {
-  scheduled_components = var.scale_to_zero_enabled ? {
-    "api-server" = module.api_server.service_name
-    "scheduler"  = module.scheduler.service_name
-  } : {}
+  office_hours     = var.scale_to_zero_preset == "office-hours"
+  schedule_enabled = var.scale_to_zero_enabled || local.office_hours
+  scale_down_cron  = local.office_hours ? "cron(0 19 ? * MON-FRI *)" : var.scale_down_cron
+  scale_up_cron    = local.office_hours ? "cron(0 7 ? * MON-FRI *)" : var.scale_up_cron
+
+  # Service key => its ECS service and the count it wakes up to (workers: below).
+  scheduled_components = local.schedule_enabled ? merge(
+    { "api-server" = { service = module.api_server.service_name, count = local.api_server_size.count } },
+    { for key, m in module.light : key => { service = m.service_name, count = local.light_services[key].count } },
+  ) : {}
 }
 
 resource "aws_appautoscaling_target" "scheduled" {
   for_each           = local.scheduled_components
   service_namespace  = "ecs"
   scalable_dimension = "ecs:service:DesiredCount"
-  resource_id        = "service/${aws_ecs_cluster.main.name}/${each.value}"
+  resource_id        = "service/${aws_ecs_cluster.main.name}/${each.value.service}"
   min_capacity       = 0
-  max_capacity       = 1
+  max_capacity       = each.value.count
 }
 
 resource "aws_appautoscaling_scheduled_action" "scale_down" {
@@ -77,7 +86,7 @@ resource "aws_appautoscaling_scheduled_action" "scale_down" {
   service_namespace  = "ecs"
   scalable_dimension = "ecs:service:DesiredCount"
   resource_id        = aws_appautoscaling_target.scheduled[each.key].resource_id
-  schedule           = var.scale_down_cron
+  schedule           = local.scale_down_cron
   timezone           = var.schedule_timezone
   scalable_target_action {
     min_capacity = 0
@@ -91,11 +100,40 @@ resource "aws_appautoscaling_scheduled_action" "scale_up" {
   service_namespace  = "ecs"
   scalable_dimension = "ecs:service:DesiredCount"
   resource_id        = aws_appautoscaling_target.scheduled[each.key].resource_id
-  schedule           = var.scale_up_cron
+  schedule           = local.scale_up_cron
   timezone           = var.schedule_timezone
   scalable_target_action {
-    min_capacity = 1
-    max_capacity = 1
+    min_capacity = each.value.count
+    max_capacity = each.value.count
   }
   depends_on = [aws_appautoscaling_scheduled_action.scale_down]
+}
+
+resource "aws_appautoscaling_scheduled_action" "workers_sleep" {
+  count              = local.schedule_enabled ? 1 : 0
+  name               = "${var.project_name}-worker-scale-down"
+  service_namespace  = "ecs"
+  scalable_dimension = "ecs:service:DesiredCount"
+  resource_id        = aws_appautoscaling_target.worker.resource_id
+  schedule           = local.scale_down_cron
+  timezone           = var.schedule_timezone
+  scalable_target_action {
+    min_capacity = 0
+    max_capacity = 0
+  }
+}
+
+resource "aws_appautoscaling_scheduled_action" "workers_wake" {
+  count              = local.schedule_enabled ? 1 : 0
+  name               = "${var.project_name}-worker-scale-up"
+  service_namespace  = "ecs"
+  scalable_dimension = "ecs:service:DesiredCount"
+  resource_id        = aws_appautoscaling_target.worker.resource_id
+  schedule           = local.scale_up_cron
+  timezone           = var.schedule_timezone
+  scalable_target_action {
+    min_capacity = var.min_workers
+    max_capacity = var.max_workers
+  }
+  depends_on = [aws_appautoscaling_scheduled_action.workers_sleep]
 }

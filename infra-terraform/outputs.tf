@@ -1,37 +1,46 @@
 # The whole contract with the airflow-ecs CLI: it reads only this output
 # (`terraform output -json`), and test/infra pins its shape. ARNs only, never secret values.
 locals {
-  # Each component's module, and the bounds of its running count: workers follow the
-  # autoscaling range, the others run 0 (scaled down or scheduled off) or 1.
-  component_modules = {
-    "api-server"    = { m = module.api_server, min = 0, max = 1 }
-    "scheduler"     = { m = module.scheduler, min = 0, max = 1 }
-    "dag-processor" = { m = module.dag_processor, min = 0, max = 1 }
-    "triggerer"     = { m = module.triggerer, min = 0, max = 1 }
-    "worker"        = { m = module.worker, min = var.min_workers, max = var.max_workers }
-    "metrics"       = { m = module.metrics, min = 0, max = 1 }
-  }
+  # Each service, with the components it runs and the bounds of its running count:
+  # workers follow the autoscaling range, the others run 0 (scaled down or asleep) up to
+  # their topology's count.
+  service_modules = merge(
+    { "api-server" = { m = module.api_server, min = 0, max = local.api_server_size.count } },
+    { for key, m in module.light : key => { m = m, min = 0, max = local.light_services[key].count } },
+    { "worker" = { m = module.worker, min = var.min_workers, max = var.max_workers } },
+  )
+  # Component => the service it runs in (its container has the component's name).
+  component_service = merge(
+    { "api-server" = "api-server", "worker" = "worker" },
+    merge([for key, svc in local.light_services : { for c in svc.components : c => key }]...),
+  )
 }
 
 output "airflow_ecs" {
   description = "Everything airflow-ecs needs to drive this deployment."
   value = {
-    schema_version = 1
-    project        = var.project_name
-    region         = data.aws_region.current.id
-    account_id     = data.aws_caller_identity.current.account_id
-    cluster        = { name = aws_ecs_cluster.main.name, arn = aws_ecs_cluster.main.arn }
-    components = { for name, c in local.component_modules : name => {
-      service                    = c.m.service_name
-      container                  = c.m.container
-      log_group                  = c.m.log_group
+    schema_version   = 1
+    project          = var.project_name
+    region           = data.aws_region.current.id
+    account_id       = data.aws_caller_identity.current.account_id
+    cluster          = { name = aws_ecs_cluster.main.name, arn = aws_ecs_cluster.main.arn }
+    topology         = var.topology
+    cpu_architecture = var.cpu_architecture
+    # Every component by name: its service, its container in that service's task, its
+    # logs, and the service's size and bounds. shared_with: the other components of
+    # the same service (compact's core), which scale, sleep and restart with it.
+    components = { for name, key in local.component_service : name => {
+      service                    = local.service_modules[key].m.service_name
+      container                  = name
+      shared_with                = sort([for other, k in local.component_service : other if k == key && other != name])
+      log_group                  = local.log_group_name[name]
       log_stream_prefix          = "ecs"
-      cpu                        = c.m.cpu
-      memory                     = c.m.memory
-      desired_count              = c.m.desired_count
-      min_count                  = c.min
-      max_count                  = c.max
-      capacity_provider_strategy = c.m.capacity_provider_strategy
+      cpu                        = local.service_modules[key].m.cpu
+      memory                     = local.service_modules[key].m.memory
+      desired_count              = local.service_modules[key].m.desired_count
+      min_count                  = local.service_modules[key].min
+      max_count                  = local.service_modules[key].max
+      capacity_provider_strategy = local.service_modules[key].m.capacity_provider_strategy
     } }
     standalone = {
       task_definition_family = aws_ecs_task_definition.standalone.family
@@ -81,9 +90,10 @@ output "airflow_ecs" {
       policy_name      = aws_appautoscaling_policy.worker.name
     }
     schedules = {
-      enabled         = var.scale_to_zero_enabled
-      scale_down_cron = var.scale_down_cron
-      scale_up_cron   = var.scale_up_cron
+      enabled         = local.schedule_enabled
+      preset          = var.scale_to_zero_preset
+      scale_down_cron = local.scale_down_cron
+      scale_up_cron   = local.scale_up_cron
       timezone        = var.schedule_timezone
     }
     network = {

@@ -197,13 +197,13 @@ variable "secret_recovery_window_days" {
 variable "scale_to_zero_enabled" {
   type        = bool
   default     = false
-  description = "Scale the api-server and scheduler to zero on a schedule (nights, weekends)."
+  description = "Scale every service (api-server, scheduler and the other light components, workers) to zero on a schedule (nights, weekends)."
 }
 
 variable "scale_down_cron" {
   type        = string
   default     = "cron(0 20 ? * MON-FRI *)"
-  description = "When to scale api-server and scheduler to zero (AWS cron, in schedule_timezone)."
+  description = "When to scale the services to zero (AWS cron, in schedule_timezone)."
 }
 
 variable "scale_up_cron" {
@@ -222,4 +222,34 @@ variable "container_insights" {
   type        = bool
   default     = false
   description = "ECS Container Insights (extra CloudWatch cost)."
+}
+
+variable "cpu_architecture" {
+  type        = string
+  default     = "ARM64"
+  description = "CPU architecture of every task: \"ARM64\" (Graviton, about 20% cheaper on Fargate) or \"X86_64\". The image must be built for it (`airflow-ecs build` follows the deployment)."
+  validation {
+    condition     = contains(["ARM64", "X86_64"], var.cpu_architecture)
+    error_message = "cpu_architecture is \"ARM64\" (the default) or \"X86_64\"."
+  }
+}
+
+variable "topology" {
+  type        = string
+  default     = "compact"
+  description = "\"compact\": scheduler, dag-processor, triggerer and the metrics publisher as containers of one task (the core service), beside the api-server and the workers. \"ha\": every component its own service, two schedulers and two api-servers."
+  validation {
+    condition     = contains(["compact", "ha"], var.topology)
+    error_message = "topology is \"compact\" (the default) or \"ha\"."
+  }
+}
+
+variable "scale_to_zero_preset" {
+  type        = string
+  default     = null
+  description = "\"office-hours\": every service (api-server, scheduler and the rest, workers) runs 07:00-19:00 Monday to Friday in schedule_timezone and sleeps otherwise; it sets the scale-to-zero crons and turns the schedule on. Null: scale_to_zero_enabled and the crons as given."
+  validation {
+    condition     = var.scale_to_zero_preset == null || contains(["office-hours"], coalesce(var.scale_to_zero_preset, "-"))
+    error_message = "scale_to_zero_preset is \"office-hours\" or null."
+  }
 }

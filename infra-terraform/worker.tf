@@ -1,5 +1,6 @@
 # Celery workers: mostly FARGATE_SPOT with a FARGATE share (base 0, so they can scale to
-# zero). Scale-in loses no task: a busy worker sets ECS task scale-in protection on
+# zero). FARGATE_SPOT runs ARM64 tasks on platform version 1.4.0 or later (the ECS API
+# reference, CapacityProviderStrategyItem), which LATEST is. Scale-in loses no task: a busy worker sets ECS task scale-in protection on
 # itself (airflow_ecs.worker_protection), and on SIGTERM Celery's warm shutdown gets
 # 120 s to finish what it runs.
 locals {
@@ -10,18 +11,21 @@ locals {
 }
 
 module "worker" {
-  source                     = "./modules/airflow-service"
-  name                       = "worker"
-  command                    = ["celery", "worker"]
+  source = "./modules/airflow-service"
+  name   = "worker"
+  containers = [{
+    name         = "worker"
+    command      = ["celery", "worker"]
+    stop_timeout = 120
+    log_group    = aws_cloudwatch_log_group.airflow["worker"].name
+    environment = {
+      AIRFLOW_ECS_TASK_PROTECTION = "true"
+    }
+  }]
   cpu                        = 1024
   memory                     = 4096
   desired_count              = var.min_workers
-  stop_timeout               = 120
   capacity_provider_strategy = local.worker_capacity_provider_strategy
-  log_group                  = aws_cloudwatch_log_group.airflow["worker"].name
-  extra_environment = {
-    AIRFLOW_ECS_TASK_PROTECTION = "true"
-  }
 
   common = local.common_service
 

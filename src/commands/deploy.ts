@@ -18,7 +18,7 @@ The admin password is generated in Secrets Manager; the first deploy shows it on
     yes: Flags.boolean({char: 'y', description: 'Apply without asking (needed when not on a terminal, and with --json).'}),
     image: Flags.string({description: 'Deploy this prebuilt image instead of building one.', exclusive: ['tag']}),
     tag: Flags.string({description: 'Tag for the image deploy builds (default: the git commit, -dirty with changes).'}),
-    platform: Flags.string({description: 'Image platform to build for (default: "platform" in airflow-ecs.json, else linux/amd64).'}),
+    platform: Flags.string({description: 'Image platform(s) to build for (default: "platform" in airflow-ecs.json, else the deployment\'s architecture: linux/arm64).'}),
     'stable-timeout': Flags.string({description: 'How long to wait for the services to be stable.', default: '15m'}),
     'restore-snapshot': Flags.string({description: 'Create the database from this RDS snapshot (the one `destroy` kept): a new deployment only.'}),
   }
@@ -48,7 +48,7 @@ The admin password is generated in Secrets Manager; the first deploy shows it on
     const result = await deploy(settings, {
       image: flags.image,
       tag: flags.tag,
-      platform: flags.platform ?? settings.file.platform ?? 'linux/amd64',
+      platform: (await import('../lib/config/resolver.js')).buildPlatform(settings, flags.platform),
       yes: flags.yes,
       fancy: stdoutIsTTY() && !this.jsonEnabled(),
       bin: this.config.bin,

@@ -60,11 +60,11 @@ export default class Init extends BaseCommand {
       if (flags['max-workers'] === undefined) answers.maxWorkers = (await number({message: 'Most workers', default: answers.maxWorkers, min: 1, max: 50})) ?? answers.maxWorkers
       if (!flags.platform) {
         answers.platform = await select<string>({
-          message: 'Image platform (Fargate runs both; arm64 is about 20% cheaper)',
+          message: 'Image platform, and the CPU of every task (arm64 is Graviton: about 20% cheaper)',
           default: answers.platform,
           choices: [
-            {name: 'linux/amd64', value: 'linux/amd64'},
             {name: 'linux/arm64', value: 'linux/arm64'},
+            {name: 'linux/amd64', value: 'linux/amd64'},
           ],
         })
       }

@@ -27,6 +27,42 @@ export const COMPONENTS: readonly ComponentSpec[] = [
 
 export const SERVICE_COMPONENTS = COMPONENTS.filter((c) => c.kind === 'service').map((c) => c.name as ServiceComponentName)
 
+export type TopologyName = 'compact' | 'ha'
+export const TOPOLOGIES: readonly TopologyName[] = ['compact', 'ha']
+export type CpuArchitecture = 'ARM64' | 'X86_64'
+export const ARCHITECTURES: readonly CpuArchitecture[] = ['ARM64', 'X86_64']
+
+/**
+ * Where each component runs in each topology (infra-terraform/components.tf): the
+ * service (name suffix) whose task holds its container. compact puts the light
+ * components in one task, the "core" service; ha gives each its own.
+ */
+export const LAYOUT: Record<TopologyName, Record<ServiceComponentName, string>> = {
+  compact: {'api-server': 'api-server', scheduler: 'core', 'dag-processor': 'core', triggerer: 'core', metrics: 'core', worker: 'worker'},
+  ha: {'api-server': 'api-server', scheduler: 'scheduler', 'dag-processor': 'dag-processor', triggerer: 'triggerer', metrics: 'metrics', worker: 'worker'},
+}
+
+/** Services that run several components (compact's core): scaled as one, by this name. */
+export const SHARED_SERVICES = ['core'] as const
+export type SharedServiceName = (typeof SHARED_SERVICES)[number]
+
+export function parseTopology(input: string, source = 'topology'): TopologyName {
+  const wanted = input.trim().toLowerCase()
+  if ((TOPOLOGIES as readonly string[]).includes(wanted)) return wanted as TopologyName
+  throw invalid(`Unknown topology "${input}" (${source}).`, 'Use "compact" (one task for scheduler, dag-processor, triggerer and metrics; the default) or "ha" (every component its own service, two schedulers).')
+}
+
+/** "arm64", "ARM64", "linux/arm64", "graviton" → ARM64; "x86_64", "amd64", "linux/amd64" → X86_64. */
+export function parseArchitecture(input: string, source = 'architecture'): CpuArchitecture {
+  const wanted = input.trim().toLowerCase().replace(/^linux\//, '')
+  if (['arm64', 'aarch64', 'graviton'].includes(wanted)) return 'ARM64'
+  if (['x86_64', 'x86-64', 'amd64', 'x64'].includes(wanted)) return 'X86_64'
+  throw invalid(`Unknown CPU architecture "${input}" (${source}).`, 'Fargate runs "ARM64" (Graviton, the default) or "X86_64" (also written arm64 / amd64).')
+}
+
+/** The docker platform of an architecture. */
+export const platformOf = (arch: CpuArchitecture): string => (arch === 'ARM64' ? 'linux/arm64' : 'linux/amd64')
+
 export function componentNames(options: {includeTask?: boolean} = {}): string[] {
   return COMPONENTS.filter((c) => options.includeTask || c.kind === 'service').flatMap((c) => [c.name, ...c.aliases])
 }
@@ -53,6 +89,8 @@ export interface ComponentTarget {
   container: string
   logGroup: string
   logStreamPrefix: string
+  /** The other components in the same service's task (compact's core); empty when it has its own service. */
+  sharedWith?: string[]
 }
 
 /** Where a component lives when nothing else says: the infra-terraform naming scheme. */

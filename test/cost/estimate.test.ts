@@ -1,6 +1,6 @@
 // The cost arithmetic against hand-computed figures, one line item at a time, from the
-// embedded us-east-1 table (Fargate $0.04048/vCPU-h + $0.004445/GB-h, Spot
-// $0.012144 + $0.0013335, and so on: src/lib/cost/prices.ts).
+// embedded us-east-1 table (Fargate ARM64 $0.03238/vCPU-h + $0.00356/GB-h, x86 $0.04048 +
+// $0.004445, x86 Spot $0.012144 + $0.0013335, and so on: src/lib/cost/prices.ts).
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
@@ -18,22 +18,46 @@ const find = (items: Array<{item: string}>, pattern: RegExp): any => {
   return found
 }
 const items = (topology = defaultTopology(), assumptions = A) => deploymentItems(topology, assumptions, prices)
+/** Every component its own service, on x86: the per-service arithmetic in the x86 prices. */
+const X86_HA = () => defaultTopology('us-east-1', {layout: 'ha', architecture: 'X86_64'})
 
 describe('Fargate services', () => {
-  it('api-server, 1 vCPU / 2 GB always on: 730 h × (0.04048 + 2 × 0.004445) = $36.04', () => {
+  it('default (compact, ARM64): api-server 0.5 vCPU / 1 GB always on: 730 h × (0.5 × 0.03238 + 0.00356) = $14.42', () => {
     const line = find(items(), /^Fargate api-server$/)
     assert.equal(line.component, 'api-server')
     assert.equal(line.quantity, 730)
-    assert.equal(line.unitPrice, 0.04937)
-    assert.equal(line.monthly, 36.04)
+    assert.equal(line.unit, 'task-hour (0.5 vCPU, 1 GB, ARM64)')
+    assert.equal(line.unitPrice, 0.01975)
+    assert.equal(line.monthly, 14.42)
   })
 
-  it('metrics, 0.25 vCPU / 0.5 GB: 730 × (0.01012 + 0.0022225) = $9.01', () => {
-    assert.equal(find(items(), /^Fargate metrics$/).monthly, 9.01)
+  it('compact: scheduler, dag-processor, triggerer and metrics are one task, one line: 1 vCPU / 2 GB, 730 × 0.0395 = $28.84', () => {
+    const list = items()
+    const core = find(list, /^Fargate core \(scheduler, dag-processor, triggerer, metrics\)$/)
+    assert.equal(core.component, 'core')
+    assert.equal(core.monthly, 28.84)
+    assert.equal(list.filter((i) => /^Fargate (scheduler|dag-processor|triggerer|metrics)/.test(i.item)).length, 0)
+  })
+
+  it('ha: every component its own line, two schedulers and two api-servers', () => {
+    const list = items(defaultTopology('us-east-1', {layout: 'ha'}))
+    assert.equal(find(list, /^Fargate scheduler ×2$/).quantity, 1460)
+    assert.equal(find(list, /^Fargate api-server ×2$/).quantity, 1460)
+    for (const c of ['dag-processor', 'triggerer', 'metrics']) find(list, new RegExp(`^Fargate ${c}$`))
+  })
+
+  it('x86: metrics, 0.25 vCPU / 0.5 GB: 730 × (0.01012 + 0.0022225) = $9.01', () => {
+    assert.equal(find(items(X86_HA()), /^Fargate metrics$/).monthly, 9.01)
+  })
+
+  it('ARM64 is about 20% below x86 for the same task', () => {
+    const arm = find(items(defaultTopology('us-east-1', {layout: 'ha'})), /^Fargate metrics$/).monthly
+    const x86 = find(items(X86_HA()), /^Fargate metrics$/).monthly
+    assert.ok(arm / x86 > 0.78 && arm / x86 < 0.82, `${arm} / ${x86}`)
   })
 
   it('workers: the average count split 4:1 between Spot and on-demand', () => {
-    const list = items(defaultTopology(), {...A, workersAvg: 2})
+    const list = items(X86_HA(), {...A, workersAvg: 2})
     const onDemand = find(list, /^Fargate worker.*on-demand$/)
     const spot = find(list, /^Fargate worker.*Spot$/)
     // 2 workers × 1/5 on-demand = 0.4 × 730 = 292 h × (0.04048 + 4 × 0.004445 = 0.05826) = 17.01192
@@ -57,7 +81,7 @@ describe('Fargate services', () => {
   })
 
   it('an all on-demand worker has one line and no Spot line', () => {
-    const t = defaultTopology()
+    const t = X86_HA()
     t.services.worker = {...t.services.worker, strategy: [{capacityProvider: 'FARGATE', weight: 1, base: 0}]}
     const list = items(t)
     assert.equal(find(list, /^Fargate worker/).monthly, 42.53) // 730 × 0.05826 = 42.5298
@@ -69,14 +93,23 @@ describe('scale-to-zero windows', () => {
   it('weekday nights and weekends off (20:00-07:00 MON-FRI): 261 weekdays × 13 h / 12 = 282.75 h on a month', () => {
     const off = offHours('cron(0 20 ? * MON-FRI *)', 'cron(0 7 ? * MON-FRI *)')
     assert.equal(Number(off.offHoursPerMonth.toFixed(6)), 447.25)
-    const t = defaultTopology()
+    const t = X86_HA()
     t.schedules.enabled = true
     assert.equal(serviceHours(t, 'api-server'), 282.75)
-    assert.equal(serviceHours(t, 'dag-processor'), 730, 'only api-server and scheduler are scheduled')
-    // scheduler 0.5 vCPU / 1 GB: 282.75 × 0.024685 = 6.9796875
-    const scheduler = find(items(t), /^Fargate scheduler$/)
-    assert.equal(scheduler.quantity, 282.75)
-    assert.equal(scheduler.monthly, 6.98)
+    assert.equal(serviceHours(t, 'dag-processor'), 282.75, 'every service sleeps')
+    assert.equal(serviceHours(t, 'worker'), 282.75, 'the workers too')
+    // metrics 0.25 vCPU / 0.5 GB: 282.75 × 0.01234 = 3.489
+    const metrics = find(items(t), /^Fargate metrics$/)
+    assert.equal(metrics.quantity, 282.75)
+    assert.equal(metrics.monthly, 3.49)
+  })
+
+  it('the office-hours preset: 07:00-19:00 Monday to Friday, 261 weekdays × 12 h / 12 = 261 h on a month', () => {
+    const t = defaultTopology('us-east-1', {schedule: 'office-hours'})
+    assert.equal(t.schedules.enabled, true)
+    assert.equal(serviceHours(t, 'scheduler'), 261)
+    // core, 1 vCPU / 2 GB ARM64: 261 × 0.0395 = 10.3095
+    assert.equal(find(items(t), /^Fargate core/).monthly, 10.31)
   })
 
   it('every night 22:00-06:00: 8 h × 365 / 12 off', () => {
@@ -103,10 +136,14 @@ describe('scale-to-zero windows', () => {
 })
 
 describe('the other line items', () => {
-  it('public IPv4: every public task, the two ALB nodes: (6 tasks + 2) × 730 h × $0.005 = $29.20', () => {
+  it('public IPv4, compact: every public task (api-server, core, 1 worker), the two ALB nodes: 5 × 730 h × $0.005 = $18.25', () => {
     const line = find(items(), /^Public IPv4/)
-    assert.equal(line.quantity, 5840)
-    assert.equal(line.monthly, 29.2)
+    assert.equal(line.quantity, 3650)
+    assert.equal(line.monthly, 18.25)
+  })
+
+  it('public IPv4, ha: 2 api-servers, 2 schedulers, dag-processor, triggerer, metrics, 1 worker, 2 ALB nodes: 10 × 730 × $0.005 = $36.50', () => {
+    assert.equal(find(items(defaultTopology('us-east-1', {layout: 'ha'})), /^Public IPv4/).monthly, 36.5)
   })
 
   it('private subnets: a NAT gateway (hours and data) and only the ALB and NAT addresses', () => {
@@ -190,6 +227,12 @@ describe('MWAA', () => {
     assert.equal(find(m.items, /additional workers/).monthly, 80.3)
   })
 
+  it('two schedulers (ha) are within the two mw1.small includes: no extra scheduler', () => {
+    const m = mwaaEstimate(defaultTopology('us-east-1', {layout: 'ha'}), A, prices)
+    assert.equal(m.environmentClass, 'mw1.small')
+    assert.equal(m.extraSchedulers, 0)
+  })
+
   it('2 vCPU workers need at least an mw1.medium ($0.74 × 730 = $540.20)', () => {
     const t = defaultTopology()
     t.services.worker = {...t.services.worker, cpu: 2048, memory: 8192}
@@ -216,27 +259,31 @@ describe('MWAA', () => {
 })
 
 describe('totals', () => {
-  it('the default topology: $185.61 a month next to $361.30 for MWAA mw1.small, ratio 0.5137', () => {
+  it('the default (compact, ARM64, always on): $115.07 a month next to $361.30 for MWAA mw1.small, ratio 0.3185 (<= 0.35)', () => {
     const e = estimate(defaultTopology(), A, prices)
-    assert.equal(e.total, 185.61)
+    assert.equal(e.total, 115.07)
     assert.equal(e.mwaa.total, 361.3)
-    assert.equal(e.ratio, 0.5137)
+    assert.equal(e.mwaa.environmentClass, 'mw1.small')
+    assert.equal(e.ratio, 0.3185)
+    assert.ok(e.ratio <= 0.35)
     assert.equal(e.total, Number(e.items.reduce((s: number, i: any) => s + i.monthly, 0).toFixed(2)), 'the total is the sum of the lines')
   })
 
-  it('docs/cost.md: scale_to_zero_enabled alone brings the default to $148.02 (41% of mw1.small)', () => {
-    const t = defaultTopology()
-    t.schedules.enabled = true
-    assert.equal(estimate(t, A, prices).total, 148.02)
+  it('the default with the office-hours preset: $70.61, ratio 0.1954 (<= 0.25)', () => {
+    const e = estimate(defaultTopology('us-east-1', {schedule: 'office-hours'}), A, prices)
+    assert.equal(e.total, 70.61)
+    assert.equal(e.ratio, 0.1954)
+    assert.ok(e.ratio <= 0.25)
   })
 
-  it('docs/cost.md: with dag-processor and triggerer on the schedule too, $121.47: at most 35% of mw1.small ($357.70)', () => {
-    const t = defaultTopology()
-    t.schedules.enabled = true
-    t.scheduledComponents = ['api-server', 'scheduler', 'dag-processor', 'triggerer']
-    const e = estimate(t, A, prices)
-    assert.equal(e.total, 121.47)
-    assert.ok(e.total <= 0.35 * 357.7, `total ${e.total} > ${0.35 * 357.7}`)
+  it('ha, ARM64: $183.79 always on (0.5087), $95.17 with office hours (0.2634)', () => {
+    assert.equal(estimate(defaultTopology('us-east-1', {layout: 'ha'}), A, prices).total, 183.79)
+    assert.equal(estimate(defaultTopology('us-east-1', {layout: 'ha', schedule: 'office-hours'}), A, prices).total, 95.17)
+  })
+
+  it('x86 costs more than ARM64 for the same topology', () => {
+    const x86 = estimate(defaultTopology('us-east-1', {architecture: 'X86_64'}), A, prices).total
+    assert.ok(x86 > 115.07, String(x86))
   })
 
   it('a deployment without Terraform numbers falls back to the defaults field by field', () => {
@@ -252,7 +299,9 @@ describe('totals', () => {
     )
     const t = topologyFromDeployment(deployment, 'us-east-1')
     assert.equal(t.services.worker.cpu, 2048)
-    assert.equal(t.services['api-server'].cpu, 1024)
+    assert.equal(t.services['api-server'].cpu, 512)
+    assert.equal(t.layout, 'ha', 'outputs from before topologies: every component its own service')
+    assert.equal(t.architecture, 'X86_64', 'outputs from before topologies ran x86')
     assert.equal(t.database.instanceClass, 'db.t4g.small')
     assert.equal(t.database.allocatedStorage, 20)
     assert.equal(t.natGateway, true)

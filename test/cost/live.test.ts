@@ -72,6 +72,7 @@ describe('cost --live (Pricing API)', () => {
     const live = await livePrices(table, 'us-east-1', 'db.t4g.micro', config, '2026-11-24')
     assert.equal(live.source, 'live')
     assert.equal(live.prices['fargate.vcpuHour'].usd, 0.05, 'x86, not the ARM product')
+    assert.equal(live.prices['fargate.arm.vcpuHour'].usd, 0.03238, 'ARM64 from its own product')
     assert.equal(live.prices['fargate.gbHour'].usd, 0.005, 'found on the second page')
     assert.equal(live.prices['fargate.spot.vcpuHour'].usd, 0.015)
     assert.equal(live.prices['fargate.spot.gbHour'].usd, 0.0016)
@@ -83,7 +84,7 @@ describe('cost --live (Pricing API)', () => {
     assert.equal(live.prices['fargate.vcpuHour'].date, '2026-11-24')
     // Not returned: kept from the table, and the user is told.
     assert.equal(live.prices['nat.hour'].usd, table['nat.hour'].usd)
-    assert.match(live.notice, /Refreshed 8 of \d+ prices through the AWS Pricing API/)
+    assert.match(live.notice, /Refreshed 9 of \d+ prices through the AWS Pricing API/)
     // The API is asked for the priced region, with TERM_MATCH filters.
     const ecs = calls.find((c) => c.ServiceCode === 'AmazonECS')
     assert.deepEqual(ecs.Filters, [{Type: 'TERM_MATCH', Field: 'regionCode', Value: 'us-east-1'}])
@@ -91,9 +92,9 @@ describe('cost --live (Pricing API)', () => {
     // The Pricing API endpoint is us-east-1 whatever the profile's region.
     assert.equal(await pricing.call(0).thisValue.config.region(), 'us-east-1')
 
-    // The live prices flow into the arithmetic: api-server 730 × (0.05 + 2 × 0.005) = $43.80.
-    const e = estimate(defaultTopology(), DEFAULT_ASSUMPTIONS, live.prices)
-    assert.equal(e.items.find((i: any) => i.item === 'Fargate api-server').monthly, 43.8)
+    // The live prices flow into the arithmetic: x86 metrics 730 × (0.25 × 0.05 + 0.5 × 0.005) = $10.95.
+    const e = estimate(defaultTopology('us-east-1', {layout: 'ha', architecture: 'X86_64'}), DEFAULT_ASSUMPTIONS, live.prices)
+    assert.equal(e.items.find((i: any) => i.item === 'Fargate metrics').monthly, 10.95)
   })
 
   it('falls back to the table with a notice on AccessDenied', async () => {

@@ -21,6 +21,10 @@ import {type Moto, startMoto} from '../harness/moto.ts'
 
 let moto: Moto
 let fx: Fixture
+// The same day-2 commands on the compact topology: scheduler, dag-processor, triggerer and
+// metrics are containers of one task (the compact-core service). The main fixture (fx) is
+// the ha shape: one service per component.
+let fxc: Fixture
 const cli = (args: string[], env: Record<string, string | undefined> = {}, extra = {}): Promise<CliResult> =>
   runCli(args, {env: {...fx.env, ...env}, ...extra})
 
@@ -34,6 +38,7 @@ function assertOneLineError(result: CliResult, code: number, pattern: RegExp): v
 before(async () => {
   moto = await startMoto()
   fx = await createFixture(moto)
+  fxc = await createFixture(moto, 'compact', 'compact')
 })
 after(async () => {
   await moto?.stop()
@@ -392,6 +397,90 @@ describe('exec', () => {
     await ecs.send(new UpdateServiceCommand({cluster: 'airflow', service: 'airflow-triggerer', desiredCount: 1}))
     const r = await cli(['exec', 'triggerer', '--', 'true'])
     assertOneLineError(r, 1, /exec agent is not running[\s\S]*--enable-execute-command --force-new-deployment/)
+  })
+})
+
+describe('compact topology: the same commands, by component name', () => {
+  const c = (args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> => runCli(args, {env: {...fxc.env, ...env}})
+  const ecs = () => new ECSClient(sdkConfig(moto))
+  const coreTask = async () => {
+    const arns = (await ecs().send(new ListTasksCommand({cluster: 'compact', serviceName: 'compact-core'}))).taskArns!
+    return (await ecs().send(new DescribeTasksCommand({cluster: 'compact', tasks: arns}))).tasks![0]
+  }
+
+  it('logs reads each component from its own log group, though they share a task', async () => {
+    const logs = new CloudWatchLogsClient(sdkConfig(moto))
+    const task = (await coreTask()).taskArn!.split('/').pop()!
+    for (const name of ['scheduler', 'triggerer']) {
+      const group = fxc.contract.components[name].log_group
+      // The harness's fake container may have opened the stream already.
+      await logs.send(new CreateLogStreamCommand({logGroupName: group, logStreamName: `ecs/${name}/${task}`})).catch(() => undefined)
+      await logs.send(new PutLogEventsCommand({logGroupName: group, logStreamName: `ecs/${name}/${task}`, logEvents: [{timestamp: Date.now() - 1000, message: `${name} says hi`}]}))
+    }
+    const mine = (events: any[]) => events.filter((e) => / says hi$/.test(e.message))
+    const scheduler = mine(parseJson(await c(['logs', 'scheduler', '--json'])))
+    assert.deepEqual(scheduler.map((e: any) => e.message), ['scheduler says hi'])
+    assert.equal(scheduler[0].taskId, task)
+    const triggerer = mine(parseJson(await c(['logs', 'triggerer', '--task', task, '--json'])))
+    assert.deepEqual(triggerer.map((e: any) => e.message), ['triggerer says hi'])
+  })
+
+  it('exec opens the component\'s own container in the shared task', async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'plugin-')), 'plugin.log')
+    const task = await coreTask()
+    for (const name of ['scheduler', 'metrics']) {
+      const r = await c(['exec', name, '--', 'true'], {FAKE_PLUGIN_LOG: log})
+      assert.equal(r.code, 0, r.stderr)
+    }
+    const targets = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(JSON.parse(l)[4]).Target)
+    const id = task.taskArn!.split('/').pop()
+    const runtime = (name: string) => task.containers!.find((x) => x.name === name)!.runtimeId
+    assert.deepEqual(targets, [`ecs:compact_${id}_${runtime('scheduler')}`, `ecs:compact_${id}_${runtime('metrics')}`])
+  })
+
+  it('status lists every component with the service it runs in', async () => {
+    const out = parseJson(await c(['status', '--json']))
+    const byName = Object.fromEntries(out.components.map((x: any) => [x.component, x]))
+    assert.deepEqual(Object.keys(byName).sort(), ['api-server', 'dag-processor', 'metrics', 'scheduler', 'triggerer', 'worker'])
+    for (const name of ['scheduler', 'dag-processor', 'triggerer', 'metrics']) {
+      assert.equal(byName[name].service, 'compact-core', name)
+      assert.equal(byName[name].rollout === 'MISSING', false, name)
+    }
+    assert.equal(byName['api-server'].service, 'compact-api-server')
+    const human = await c(['status'])
+    assert.match(human.stdout, /scheduler\s+compact-core\s+1\s+1/)
+  })
+
+  it('task runs the one-off task as on any topology', async () => {
+    const r = await c(['task', 'dags list'])
+    assert.equal(r.code, 0, r.stderr)
+    const task = (await ecs().send(new DescribeTasksCommand({cluster: 'compact', tasks: [r.stdout.trim()]}))).tasks![0]
+    assert.deepEqual(task.overrides?.containerOverrides?.[0]?.command, ['dags', 'list'])
+    assert.match(task.taskDefinitionArn!, /task-definition\/compact-standalone:/)
+  })
+
+  it('scale: a component without its own service is refused naming the service; core scales them together', async () => {
+    const refused = await c(['scale', 'scheduler', '0'])
+    assertOneLineError(refused, 2, /scheduler has no service of its own \(topology compact\): it runs in compact-core with dag-processor, metrics and triggerer\.\n→ Scale them together with `airflow-ecs scale core <count>`/)
+    const svc = async () => (await ecs().send(new DescribeServicesCommand({cluster: 'compact', services: ['compact-core']}))).services![0]
+    assert.equal((await svc()).desiredCount, 1, 'nothing was scaled')
+    const r = await c(['scale', 'core', '0'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.stdout.trim(), 'Scaled core (compact-core, running scheduler, dag-processor, triggerer, metrics) from 1 to 0 task(s).')
+    assert.equal((await svc()).desiredCount, 0)
+    assertOneLineError(await c(['scale', 'core', '2']), 2, /2 is above the maximum of 1 tasks for core/)
+    const at = parseJson(await c(['scale', 'core', '1', '--at', '+5m', '--json']))
+    assert.equal(at.component, 'core')
+    const listed = parseJson(await c(['scale', 'list', 'scheduler', '--json']))
+    assert.deepEqual(listed.map((a: any) => [a.name, a.component]), [[at.name, 'core']])
+    await c(['scale', 'core', '1'])
+    // The api-server and the workers keep their own services.
+    const api = await c(['scale', 'api-server', '1', '--json'])
+    assert.equal(parseJson(api).service, 'compact-api-server')
+  })
+
+  it('ha has no core service: scale core says to scale by component', async () => {
+    assertOneLineError(await cli(['scale', 'core', '0']), 2, /This deployment \(topology ha\) has no core service[\s\S]*airflow-ecs scale scheduler 0/)
   })
 })
 

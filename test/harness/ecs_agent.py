@@ -28,7 +28,8 @@ What differs from Fargate is said here, in HOST_MAP below and nowhere else. On E
 a host of its own and VPC-only names resolve inside the VPC. Here all processes share one
 host, so:
 - each task gets its own folder as its filesystem (AIRFLOW_HOME, HOME, the working
-  directory), and the image's paths (/opt/airflow/dags, ...) map to the project's folders;
+  directory), each container its own subfolder when the task runs several (compact's core
+  task: scheduler, dag-processor, triggerer, metrics, as ECS gives each its own filesystem), and the image's paths (/opt/airflow/dags, ...) map to the project's folders;
 - listening ports are per cluster: each port in PORTS gets a free local port, set through the
   Airflow option that controls it, for every process of the cluster (both ends agree). So one
   task per listening component and cluster (a second api-server would clash);
@@ -105,6 +106,7 @@ class _Task:
         self.stopped_at: float | None = None
         self.reason = ""
         self.home = ""
+        self.per_container_home = False
 
 
 class LocalAgent:
@@ -147,6 +149,10 @@ class LocalAgent:
         t.home = os.path.join(self.work_dir, "tasks", t.task.id)
         os.makedirs(os.path.join(t.home, "airflow"), exist_ok=True)
         overrides = {o.get("name"): o for o in (t.task.overrides or {}).get("containerOverrides", [])}
+        # Each container of a task has its own filesystem on ECS: when a task runs several
+        # Airflow processes (the compact topology's core task), each gets its own home.
+        real = [d for d in t.task_def.container_definitions if "firelensConfiguration" not in d]
+        t.per_container_home = len(real) > 1
         try:
             for definition in t.task_def.container_definitions:
                 name = definition.get("name")
@@ -199,10 +205,11 @@ class LocalAgent:
             if key == "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" or key.endswith("RESULT_BACKEND"):
                 self._ensure_database(value)
         venv_bin = os.path.join(self.venv, "bin")
+        home = self._home(t, definition.get("name", ""))
         base = {
             "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
-            "HOME": t.home,
-            "AIRFLOW_HOME": os.path.join(t.home, "airflow"),
+            "HOME": home,
+            "AIRFLOW_HOME": os.path.join(home, "airflow"),
             "LANG": "C.UTF-8",
             "PYTHONUNBUFFERED": "1",
             "PYTHONPATH": ":".join(self.python_path),
@@ -216,6 +223,13 @@ class LocalAgent:
         }
         base.update(env)
         return {k: v for k, v in base.items() if v != "" or k in env}
+
+    def _home(self, t: _Task, container: str) -> str:
+        if not t.per_container_home:
+            return t.home
+        home = os.path.join(t.home, container)
+        os.makedirs(os.path.join(home, "airflow"), exist_ok=True)
+        return home
 
     def _resolve_secret(self, task: Any, value_from: str) -> str:
         # arn:aws:secretsmanager:region:acct:secret:name-AbCdEf[:json-key:version-stage:version-id]
@@ -307,7 +321,7 @@ class LocalAgent:
         argv = self._argv(command)
         self._log_line(c, None)
         c.process = subprocess.Popen(
-            argv, cwd=t.home, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            argv, cwd=env.get("HOME", t.home), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, start_new_session=True,
         )
         c.pump = threading.Thread(target=self._pump, args=(c, os.path.join(t.home, f"{c.name}.log")), daemon=True)

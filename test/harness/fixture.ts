@@ -21,6 +21,16 @@ import {type Moto} from './moto.ts'
 
 export const COMPONENTS = ['api-server', 'scheduler', 'dag-processor', 'triggerer', 'worker', 'metrics']
 
+/**
+ * The service each component runs in, as infra-terraform/components.tf lays it out:
+ * compact puts the light components in one task (the core service), ha gives each its own.
+ */
+export const LAYOUTS = {
+  compact: {'api-server': 'api-server', scheduler: 'core', 'dag-processor': 'core', triggerer: 'core', metrics: 'core', worker: 'worker'},
+  ha: {'api-server': 'api-server', scheduler: 'scheduler', 'dag-processor': 'dag-processor', triggerer: 'triggerer', metrics: 'metrics', worker: 'worker'},
+} as const
+export type FixtureTopology = keyof typeof LAYOUTS
+
 export interface Fixture {
   projectDir: string
   contract: Record<string, any>
@@ -42,7 +52,8 @@ export function writeOutputsProject(contract: unknown, projectDir = mkdtempSync(
   return projectDir
 }
 
-export async function createFixture(moto: Moto, project = 'airflow'): Promise<Fixture> {
+/** The deployment in moto, in the shape of a topology (default: ha, one service per component, x86 as before topologies). */
+export async function createFixture(moto: Moto, project = 'airflow', topology: FixtureTopology = 'ha'): Promise<Fixture> {
   const config = sdkConfig(moto)
   const ec2 = new EC2Client(config)
   const ecs = new ECSClient(config)
@@ -58,47 +69,60 @@ export async function createFixture(moto: Moto, project = 'airflow'): Promise<Fi
   const sg = (await ec2.send(new CreateSecurityGroupCommand({GroupName: `${project}-tasks`, Description: 'tasks', VpcId: vpc}))).GroupId!
   const cluster = (await ecs.send(new CreateClusterCommand({clusterName: project}))).cluster!
 
-  const components: Record<string, any> = {}
-  for (const name of [...COMPONENTS, 'standalone']) {
-    const logGroup = `/airflow-ecs/${project}/${name}`
-    await logs.send(new CreateLogGroupCommand({logGroupName: logGroup}))
-    const container = name === 'standalone' ? 'airflow' : name
+  const layout = LAYOUTS[topology]
+  const services = [...new Set(Object.values(layout))]
+  const logGroup = (name: string) => `/airflow-ecs/${project}/${name}`
+  for (const name of [...COMPONENTS, 'standalone']) await logs.send(new CreateLogGroupCommand({logGroupName: logGroup(name)}))
+  const awslogs = (name: string) => ({logDriver: 'awslogs' as const, options: {'awslogs-group': logGroup(name), 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs'}})
+  const image = 'apache/airflow:slim-3.3.2-python3.11'
+  const runtimePlatform = {cpuArchitecture: topology === 'compact' ? ('ARM64' as const) : ('X86_64' as const), operatingSystemFamily: 'LINUX' as const}
+  await ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family: `${project}-standalone`,
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '512',
+      memory: '1024',
+      runtimePlatform,
+      containerDefinitions: [{name: 'airflow', image, command: ['version'], logConfiguration: awslogs('standalone')}],
+    }),
+  )
+  const size = (service: string) => (topology === 'compact' && service === 'core' ? {cpu: 1024, memory: 2048} : {cpu: 512, memory: 1024})
+  for (const service of services) {
+    const members = COMPONENTS.filter((c) => layout[c as keyof typeof layout] === service)
     await ecs.send(
       new RegisterTaskDefinitionCommand({
-        family: `${project}-${name}`,
+        family: `${project}-${service}`,
         networkMode: 'awsvpc',
         requiresCompatibilities: ['FARGATE'],
-        cpu: '512',
-        memory: '1024',
-        containerDefinitions: [
-          {
-            name: container,
-            image: 'apache/airflow:slim-3.3.2-python3.11',
-            command: name === 'standalone' ? ['version'] : [name],
-            logConfiguration: {logDriver: 'awslogs', options: {'awslogs-group': logGroup, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs'}},
-          },
-        ],
+        cpu: String(size(service).cpu),
+        memory: String(size(service).memory),
+        runtimePlatform,
+        containerDefinitions: members.map((name) => ({name, image, command: [name], logConfiguration: awslogs(name)})),
       }),
     )
-    if (name === 'standalone') continue
     await ecs.send(
       new CreateServiceCommand({
         cluster: project,
-        serviceName: `${project}-${name}`,
-        taskDefinition: `${project}-${name}`,
-        desiredCount: name === 'worker' ? 2 : 1,
+        serviceName: `${project}-${service}`,
+        taskDefinition: `${project}-${service}`,
+        desiredCount: service === 'worker' ? 2 : 1,
         launchType: 'FARGATE',
         enableExecuteCommand: true,
         networkConfiguration: {awsvpcConfiguration: {subnets, securityGroups: [sg], assignPublicIp: 'ENABLED'}},
       }),
     )
+  }
+  const components: Record<string, any> = {}
+  for (const name of COMPONENTS) {
+    const service = layout[name as keyof typeof layout]
     components[name] = {
-      service: `${project}-${name}`,
-      container,
-      log_group: logGroup,
+      service: `${project}-${service}`,
+      container: name,
+      shared_with: COMPONENTS.filter((c) => c !== name && layout[c as keyof typeof layout] === service).sort(),
+      log_group: logGroup(name),
       log_stream_prefix: 'ecs',
-      cpu: 512,
-      memory: 1024,
+      ...size(service),
       desired_count: name === 'worker' ? 2 : 1,
       min_count: 0,
       max_count: name === 'worker' ? 4 : 1,
@@ -125,6 +149,8 @@ export async function createFixture(moto: Moto, project = 'airflow'): Promise<Fi
     region: 'us-east-1',
     account_id: '123456789012',
     cluster: {name: project, arn: cluster.clusterArn},
+    topology,
+    cpu_architecture: runtimePlatform.cpuArchitecture,
     components,
     standalone: {
       task_definition_family: `${project}-standalone`,
@@ -144,7 +170,7 @@ export async function createFixture(moto: Moto, project = 'airflow'): Promise<Fi
     database: {identifier: `${project}-db`, instance_class: 'db.t4g.micro', allocated_storage: 20, engine_version: '17', multi_az: false},
     secrets: {},
     worker_autoscaling: {min: 1, max: 4, tasks_per_worker: 16, metric_namespace: 'AirflowEcs', metric_name: 'DesiredWorkers', policy_name: `${project}-workers`},
-    schedules: {enabled: false, scale_down_cron: '', scale_up_cron: '', timezone: 'UTC'},
+    schedules: {enabled: false, preset: null, scale_down_cron: '', scale_up_cron: '', timezone: 'UTC'},
     network: {mode: 'public', vpc_id: vpc, nat_gateway: false},
   }
   const projectDir = writeOutputsProject(contract)

@@ -4,10 +4,12 @@
 // then a clean destroy.
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {ApplicationAutoScalingClient, DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand} from '@aws-sdk/client-application-auto-scaling'
+import {ApplicationAutoScalingClient, DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand, DescribeScheduledActionsCommand} from '@aws-sdk/client-application-auto-scaling'
 import {CloudWatchClient, DescribeAlarmsCommand} from '@aws-sdk/client-cloudwatch'
 import {CloudWatchLogsClient, DescribeLogGroupsCommand, DescribeLogStreamsCommand} from '@aws-sdk/client-cloudwatch-logs'
 import {DescribeSecurityGroupRulesCommand, DescribeSubnetsCommand, EC2Client} from '@aws-sdk/client-ec2'
@@ -26,14 +28,17 @@ import {
 } from '@aws-sdk/client-s3'
 import {GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 
-import {repoRoot} from '../harness/cli.ts'
+import {parseJson, repoRoot, runCli} from '../harness/cli.ts'
 import {sdkConfig} from '../harness/fixture.ts'
 import {type Moto, startMoto} from '../harness/moto.ts'
 import {terraformEnv} from '../harness/terraform.ts'
 import {type AppliedInfra, applyInfra, copyInfra} from './apply.ts'
 
 const COMPONENTS = ['api-server', 'scheduler', 'dag-processor', 'triggerer', 'worker', 'metrics']
-const COMPONENT_FIELDS = ['capacity_provider_strategy', 'container', 'cpu', 'desired_count', 'log_group', 'log_stream_prefix', 'max_count', 'memory', 'min_count', 'service']
+const COMPONENT_FIELDS = ['capacity_provider_strategy', 'container', 'cpu', 'desired_count', 'log_group', 'log_stream_prefix', 'max_count', 'memory', 'min_count', 'service', 'shared_with']
+// The default topology (compact): the light components are containers of one task, airflow-core.
+const LAYOUT: Record<string, string> = {'api-server': 'api-server', scheduler: 'core', 'dag-processor': 'core', triggerer: 'core', metrics: 'core', worker: 'worker'}
+const SERVICES = ['api-server', 'core', 'worker']
 const SHARED_SECRETS = ['AIRFLOW__CORE__FERNET_KEY', 'AIRFLOW__API_AUTH__JWT_SECRET', 'AIRFLOW__API__SECRET_KEY', 'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN', 'AIRFLOW__CELERY__RESULT_BACKEND']
 const keys = (o: object) => Object.keys(o).sort()
 
@@ -91,7 +96,8 @@ describe('infra-terraform applied to moto', {timeout: 600_000}, () => {
 
   it('pins the output contract', () => {
     const c = infra.contract
-    assert.deepEqual(keys(c), ['account_id', 'bucket', 'cluster', 'components', 'dags', 'database', 'ecr', 'network', 'project', 'region', 'schedules', 'schema_version', 'secrets', 'standalone', 'web', 'worker_autoscaling'])
+    assert.deepEqual(keys(c), ['account_id', 'bucket', 'cluster', 'components', 'cpu_architecture', 'dags', 'database', 'ecr', 'network', 'project', 'region', 'schedules', 'schema_version', 'secrets', 'standalone', 'topology', 'web', 'worker_autoscaling'])
+    assert.deepEqual([c.topology, c.cpu_architecture], ['compact', 'ARM64'])
     assert.equal(c.schema_version, 1)
     assert.equal(c.project, 'airflow')
     assert.equal(c.region, 'us-east-1')
@@ -102,8 +108,9 @@ describe('infra-terraform applied to moto', {timeout: 600_000}, () => {
     for (const name of COMPONENTS) {
       const comp = c.components[name]
       assert.deepEqual(keys(comp), COMPONENT_FIELDS, name)
-      assert.equal(comp.service, `airflow-${name}`)
+      assert.equal(comp.service, `airflow-${LAYOUT[name]}`)
       assert.equal(comp.container, name)
+      assert.deepEqual(comp.shared_with, COMPONENTS.filter((o) => o !== name && LAYOUT[o] === LAYOUT[name]).sort(), name)
       assert.equal(comp.log_group, `/airflow-ecs/airflow/${name}`)
       assert.equal(comp.log_stream_prefix, 'ecs')
       for (const field of ['cpu', 'memory', 'desired_count', 'min_count', 'max_count']) assert.equal(typeof comp[field], 'number', `${name}.${field}`)
@@ -146,7 +153,7 @@ describe('infra-terraform applied to moto', {timeout: 600_000}, () => {
     for (const arn of Object.values(c.secrets) as string[]) assert.match(arn, /^arn:aws:secretsmanager:us-east-1:\d{12}:secret:airflow\//)
     assert.deepEqual(keys(c.worker_autoscaling), ['max', 'metric_name', 'metric_namespace', 'min', 'policy_name', 'tasks_per_worker'])
     assert.deepEqual([c.worker_autoscaling.min, c.worker_autoscaling.max, c.worker_autoscaling.tasks_per_worker, c.worker_autoscaling.metric_name], [0, 10, 16, 'DesiredWorkers'])
-    assert.deepEqual(keys(c.schedules), ['enabled', 'scale_down_cron', 'scale_up_cron', 'timezone'])
+    assert.deepEqual(keys(c.schedules), ['enabled', 'preset', 'scale_down_cron', 'scale_up_cron', 'timezone'])
     assert.deepEqual([c.schedules.enabled, c.schedules.timezone], [false, 'UTC'])
     assert.deepEqual(keys(c.network), ['mode', 'nat_gateway', 'vpc_id'])
     assert.deepEqual([c.network.mode, c.network.nat_gateway], ['public', false])
@@ -168,59 +175,64 @@ describe('infra-terraform applied to moto', {timeout: 600_000}, () => {
     assert.ok(listed.every((s) => s.Name!.startsWith('airflow/')), 'secret names are under the project name')
   })
 
-  it('runs every component as a Fargate service with ECS Exec, its command, and secrets by reference', async () => {
+  it('runs every component in a Fargate service (compact: the light ones in one task) with ECS Exec, its command, and secrets by reference, on ARM64', async () => {
     const ecs = new ECSClient(sdkConfig(moto))
-    const services = (await ecs.send(new DescribeServicesCommand({cluster: 'airflow', services: COMPONENTS.map((c) => `airflow-${c}`)}))).services!
-    assert.equal(services.length, 6)
+    const services = (await ecs.send(new DescribeServicesCommand({cluster: 'airflow', services: SERVICES.map((c) => `airflow-${c}`)}))).services!
+    assert.equal(services.length, 3)
     const commands: Record<string, string[]> = {}
     for (const service of services) {
-      const name = service.serviceName!.replace(/^airflow-/, '')
+      const key = service.serviceName!.replace(/^airflow-/, '')
+      const members = COMPONENTS.filter((c) => LAYOUT[c] === key)
       assert.equal(service.enableExecuteCommand, true, service.serviceName)
       assert.deepEqual(service.networkConfiguration?.awsvpcConfiguration?.assignPublicIp, 'ENABLED')
       const strategy = (service.capacityProviderStrategy ?? []).map((s) => `${s.capacityProvider}:${s.weight}:${s.base ?? 0}`).sort()
-      assert.deepEqual(strategy, name === 'worker' ? ['FARGATE:1:0', 'FARGATE_SPOT:4:0'] : ['FARGATE:1:0'], service.serviceName)
-      assert.equal(service.desiredCount, infra.contract.components[name].desired_count)
+      assert.deepEqual(strategy, key === 'worker' ? ['FARGATE:1:0', 'FARGATE_SPOT:4:0'] : ['FARGATE:1:0'], service.serviceName)
+      assert.equal(service.desiredCount, infra.contract.components[members[0]].desired_count)
       const td = (await ecs.send(new DescribeTaskDefinitionCommand({taskDefinition: service.taskDefinition}))).taskDefinition!
       assert.deepEqual(td.requiresCompatibilities, ['FARGATE'])
       assert.equal(td.networkMode, 'awsvpc')
-      assert.equal(Number(td.cpu), infra.contract.components[name].cpu)
-      assert.equal(Number(td.memory), infra.contract.components[name].memory)
-      assert.equal(td.containerDefinitions!.length, 1)
-      const container = td.containerDefinitions![0]
-      assert.equal(container.name, name)
-      commands[name] = container.command!
-      assert.deepEqual(container.logConfiguration, {
-        logDriver: 'awslogs',
-        options: {'awslogs-group': `/airflow-ecs/airflow/${name}`, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs'},
-      })
-      const secrets = Object.fromEntries(container.secrets!.map((s) => [s.name, s.valueFrom]))
-      for (const key of SHARED_SECRETS) assert.match(secrets[key] ?? '', /^arn:aws:secretsmanager:/, `${name} ${key}`)
-      const env = Object.fromEntries(container.environment!.map((e) => [e.name, e.value]))
-      assert.equal(env.AIRFLOW__CORE__AUTH_MANAGER, 'airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager')
-      assert.equal(env.AIRFLOW__CORE__EXECUTOR, 'CeleryExecutor')
-      assert.match(env.AIRFLOW__CORE__EXECUTION_API_SERVER_URL!, /^http:\/\/api-server\.airflow\.airflow\.internal:8080\/execution\/$/)
-      // FAB's login and logout redirects are built from base_url: the address the UI is reached at.
-      assert.equal(env.AIRFLOW__API__BASE_URL, `http://${infra.contract.web.alb_dns_name}`, 'no domain_name: the load balancer')
-      // Set explicitly (Airflow's defaults), from the local the task security group's rules use.
-      assert.deepEqual([env.AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT, env.AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT], ['8793', '8794'])
-      assert.equal(env.AIRFLOW__LOGGING__REMOTE_LOGGING, 'True')
-      assert.equal(env.AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER, `s3://${infra.contract.bucket}/logs`)
-      assert.equal(env.AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID, 'aws_default')
-      assert.equal(env.AIRFLOW__LOGGING__LOGGING_CONFIG_CLASS, 'airflow_ecs.logging_config.LOGGING_CONFIG')
-      assert.equal(env.AIRFLOW__SECRETS__BACKEND, 'airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend')
-      assert.deepEqual(JSON.parse(env.AIRFLOW__SECRETS__BACKEND_KWARGS!), {connections_prefix: 'airflow/connections', variables_prefix: 'airflow/variables', config_prefix: null})
-      assert.equal(env.AIRFLOW__CELERY__BROKER_URL, 'sqs://')
-      assert.equal(env.AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS, 'airflow_ecs.celery_config.CELERY_CONFIG')
-      assert.match(env.AIRFLOW_ECS_SQS_QUEUE_URL!, /airflow-celery-default$/)
-      for (const value of Object.values(env)) for (const secret of secretValues) assert.ok(!value!.includes(secret), 'no secret value in plain environment')
-      if (name === 'worker') assert.equal(container.stopTimeout, 120)
-      if (name === 'metrics') {
-        assert.deepEqual(
-          [env.AIRFLOW_ECS_METRICS_NAMESPACE, env.AIRFLOW_ECS_CLUSTER, env.AIRFLOW_ECS_TASKS_PER_WORKER, env.AIRFLOW_ECS_MIN_WORKERS, env.AIRFLOW_ECS_MAX_WORKERS, env.AIRFLOW_ECS_METRICS_PERIOD],
-          [infra.contract.worker_autoscaling.metric_namespace, 'airflow', '16', '0', '10', '60'],
-        )
+      assert.deepEqual(td.runtimePlatform, {cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX'}, 'Graviton by default')
+      assert.equal(Number(td.cpu), infra.contract.components[members[0]].cpu)
+      assert.equal(Number(td.memory), infra.contract.components[members[0]].memory)
+      assert.deepEqual(td.containerDefinitions!.map((d) => d.name).sort(), [...members].sort(), 'one container per component')
+      for (const container of td.containerDefinitions!) {
+        const name = container.name!
+        commands[name] = container.command!
+        assert.deepEqual(container.logConfiguration, {
+          logDriver: 'awslogs',
+          options: {'awslogs-group': `/airflow-ecs/airflow/${name}`, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs'},
+        })
+        const secrets = Object.fromEntries(container.secrets!.map((s) => [s.name, s.valueFrom]))
+        for (const key of SHARED_SECRETS) assert.match(secrets[key] ?? '', /^arn:aws:secretsmanager:/, `${name} ${key}`)
+        const env = Object.fromEntries(container.environment!.map((e) => [e.name, e.value]))
+        assert.equal(env.AIRFLOW__CORE__AUTH_MANAGER, 'airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager')
+        assert.equal(env.AIRFLOW__CORE__EXECUTOR, 'CeleryExecutor')
+        assert.match(env.AIRFLOW__CORE__EXECUTION_API_SERVER_URL!, /^http:\/\/api-server\.airflow\.airflow\.internal:8080\/execution\/$/)
+        // FAB's login and logout redirects are built from base_url: the address the UI is reached at.
+        assert.equal(env.AIRFLOW__API__BASE_URL, `http://${infra.contract.web.alb_dns_name}`, 'no domain_name: the load balancer')
+        // Set explicitly (Airflow's defaults), from the local the task security group's rules use.
+        assert.deepEqual([env.AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT, env.AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT], ['8793', '8794'])
+        assert.equal(env.AIRFLOW__LOGGING__REMOTE_LOGGING, 'True')
+        assert.equal(env.AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER, `s3://${infra.contract.bucket}/logs`)
+        assert.equal(env.AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID, 'aws_default')
+        assert.equal(env.AIRFLOW__LOGGING__LOGGING_CONFIG_CLASS, 'airflow_ecs.logging_config.LOGGING_CONFIG')
+        assert.equal(env.AIRFLOW__SECRETS__BACKEND, 'airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend')
+        assert.deepEqual(JSON.parse(env.AIRFLOW__SECRETS__BACKEND_KWARGS!), {connections_prefix: 'airflow/connections', variables_prefix: 'airflow/variables', config_prefix: null})
+        assert.equal(env.AIRFLOW__CELERY__BROKER_URL, 'sqs://')
+        assert.equal(env.AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS, 'airflow_ecs.celery_config.CELERY_CONFIG')
+        assert.match(env.AIRFLOW_ECS_SQS_QUEUE_URL!, /airflow-celery-default$/)
+        for (const value of Object.values(env)) for (const secret of secretValues) assert.ok(!value!.includes(secret), 'no secret value in plain environment')
+        if (name === 'worker') assert.equal(container.stopTimeout, 120)
+        if (name === 'metrics') {
+          assert.deepEqual(
+            [env.AIRFLOW_ECS_METRICS_NAMESPACE, env.AIRFLOW_ECS_CLUSTER, env.AIRFLOW_ECS_TASKS_PER_WORKER, env.AIRFLOW_ECS_MIN_WORKERS, env.AIRFLOW_ECS_MAX_WORKERS, env.AIRFLOW_ECS_METRICS_PERIOD],
+            [infra.contract.worker_autoscaling.metric_namespace, 'airflow', '16', '0', '10', '60'],
+          )
+        }
       }
     }
+    const standalone = (await ecs.send(new DescribeTaskDefinitionCommand({taskDefinition: 'airflow-standalone'}))).taskDefinition!
+    assert.equal(standalone.runtimePlatform?.cpuArchitecture, 'ARM64', 'the one-off task too')
     assert.deepEqual(commands, {
       'api-server': ['api-server'],
       scheduler: ['scheduler'],
@@ -234,7 +246,7 @@ describe('infra-terraform applied to moto', {timeout: 600_000}, () => {
   it('names component log streams ecs/<container>/<task id>', async () => {
     const ecs = new ECSClient(sdkConfig(moto))
     const logs = new CloudWatchLogsClient(sdkConfig(moto))
-    const arns = (await ecs.send(new ListTasksCommand({cluster: 'airflow', serviceName: 'airflow-scheduler'}))).taskArns!
+    const arns = (await ecs.send(new ListTasksCommand({cluster: 'airflow', serviceName: infra.contract.components.scheduler.service}))).taskArns!
     assert.equal(arns.length, 1)
     const taskId = arns[0].split('/').pop()
     const streams = (await logs.send(new DescribeLogStreamsCommand({logGroupName: '/airflow-ecs/airflow/scheduler'}))).logStreams!
@@ -467,11 +479,14 @@ describe('infra-terraform applied to moto', {timeout: 600_000}, () => {
     assert.equal(after('module.worker.aws_ecs_service.this').network_configuration[0].assign_public_ip, false)
     const ingress = changes.filter((c) => c.type === 'aws_vpc_security_group_ingress_rule' && c.change.actions.includes('create') && c.change.after.cidr_ipv4)
     assert.deepEqual(ingress.map((c) => [c.change.after.cidr_ipv4, c.change.after.from_port]).sort(), [['203.0.113.7/32', 443], ['203.0.113.7/32', 80]])
-    for (const component of ['api-server', 'scheduler']) {
-      assert.equal(after(`aws_appautoscaling_scheduled_action.scale_down["${component}"]`).timezone, 'Europe/Paris')
-      assert.deepEqual(after(`aws_appautoscaling_scheduled_action.scale_down["${component}"]`).scalable_target_action, [{min_capacity: '0', max_capacity: '0'}])
-      assert.deepEqual(after(`aws_appautoscaling_scheduled_action.scale_up["${component}"]`).scalable_target_action, [{min_capacity: '1', max_capacity: '1'}])
+    // Every service sleeps (compact: api-server and core), the workers too.
+    for (const service of ['api-server', 'core']) {
+      assert.equal(after(`aws_appautoscaling_scheduled_action.scale_down["${service}"]`).timezone, 'Europe/Paris')
+      assert.deepEqual(after(`aws_appautoscaling_scheduled_action.scale_down["${service}"]`).scalable_target_action, [{min_capacity: '0', max_capacity: '0'}])
+      assert.deepEqual(after(`aws_appautoscaling_scheduled_action.scale_up["${service}"]`).scalable_target_action, [{min_capacity: '1', max_capacity: '1'}])
     }
+    assert.deepEqual(after('aws_appautoscaling_scheduled_action.workers_sleep[0]').scalable_target_action, [{min_capacity: '0', max_capacity: '0'}])
+    assert.deepEqual(after('aws_appautoscaling_scheduled_action.workers_wake[0]').scalable_target_action, [{min_capacity: '0', max_capacity: '10'}])
     const contract = JSON.parse(show.stdout).output_changes.airflow_ecs.after
     assert.equal(contract.web.https, true)
     assert.ok(contract.web.url.startsWith('https://'))
@@ -492,12 +507,14 @@ describe('infra-terraform applied to moto', {timeout: 600_000}, () => {
     assert.equal(show.status, 0, show.stderr)
     const planned = JSON.parse(show.stdout)
     const taskDefinitions = (planned.resource_changes as any[]).filter((c) => c.type === 'aws_ecs_task_definition')
-    assert.equal(taskDefinitions.length, COMPONENTS.length + 1, 'every component and the standalone task')
+    assert.equal(taskDefinitions.length, SERVICES.length + 1, 'every service and the standalone task')
     for (const c of taskDefinitions) {
       const airflow = (JSON.parse(c.change.after.container_definitions) as any[]).filter((d) => d.name !== 'log_router')
-      assert.equal(airflow.length, 1, c.address)
-      const env = Object.fromEntries(airflow[0].environment.map((e: any) => [e.name, e.value]))
-      assert.equal(env.AIRFLOW__API__BASE_URL, 'https://airflow.example.com', c.address)
+      assert.ok(airflow.length >= 1, c.address)
+      for (const container of airflow) {
+        const env = Object.fromEntries(container.environment.map((e: any) => [e.name, e.value]))
+        assert.equal(env.AIRFLOW__API__BASE_URL, 'https://airflow.example.com', `${c.address} ${container.name}`)
+      }
     }
     const web = planned.output_changes.airflow_ecs.after.web
     assert.equal(web.url, 'https://airflow.example.com', '`airflow-ecs url` prints the domain')
@@ -532,6 +549,52 @@ describe('infra-terraform applied to moto', {timeout: 600_000}, () => {
     const wanted = planned.flatMap((c) => names(c.type, c.change.after))
     assert.ok(wanted.includes('second-worker'))
     assert.deepEqual(wanted.filter((n) => taken.has(n)), [], 'names the first deployment already uses')
+  })
+
+  it('cost prices the applied compact deployment exactly as the defaults: at most 35% of mw1.small, 25% with office hours', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'no-deployment-'))
+    const none = {AIRFLOW_ECS_PROJECT_DIR: empty, AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:9'}
+    const deployed = parseJson(await runCli(['cost', '--json'], {env: infra.env}))
+    const defaults = parseJson(await runCli(['cost', '--json'], {env: none}))
+    assert.deepEqual([deployed.topology, deployed.architecture, deployed.schedule], ['compact', 'ARM64', 'always'])
+    assert.deepEqual(deployed.items, defaults.items, 'the deployment is priced line by line as the defaults')
+    assert.deepEqual([deployed.total, deployed.ratio, deployed.mwaa.environmentClass], [defaults.total, defaults.ratio, 'mw1.small'])
+    assert.ok(deployed.ratio <= 0.35, String(deployed.ratio))
+    const office = parseJson(await runCli(['cost', '--json', '--schedule', 'office-hours'], {env: infra.env}))
+    assert.ok(office.ratio <= 0.25, String(office.ratio))
+  })
+
+  it('switches to ha with the office-hours preset in place: separate services on ARM64, every one asleep at night, priced as the defaults', async () => {
+    const apply = infra.terraform(['apply', '-auto-approve', '-input=false', '-no-color', '-var', 'topology=ha', '-var', 'scale_to_zero_preset=office-hours', '-var', 'schedule_timezone=Europe/Berlin'])
+    assert.equal(apply.status, 0, apply.stderr.slice(-4000))
+    const contract = JSON.parse(infra.terraform(['output', '-json']).stdout).airflow_ecs.value
+    assert.equal(contract.topology, 'ha')
+    for (const name of COMPONENTS) {
+      assert.equal(contract.components[name].service, `airflow-${name}`, name)
+      assert.deepEqual(contract.components[name].shared_with, [], name)
+    }
+    assert.deepEqual([contract.components.scheduler.desired_count, contract.components['api-server'].desired_count], [2, 2], 'two schedulers, two api-servers')
+    assert.deepEqual(contract.schedules, {enabled: true, preset: 'office-hours', scale_down_cron: 'cron(0 19 ? * MON-FRI *)', scale_up_cron: 'cron(0 7 ? * MON-FRI *)', timezone: 'Europe/Berlin'})
+    const ecs = new ECSClient(sdkConfig(moto))
+    const services = (await ecs.send(new DescribeServicesCommand({cluster: 'airflow', services: [...COMPONENTS, 'core'].map((c) => `airflow-${c}`)}))).services!
+    assert.deepEqual(services.filter((x) => x.status === 'ACTIVE').map((x) => x.serviceName).sort(), COMPONENTS.map((c) => `airflow-${c}`).sort(), 'core is gone')
+    for (const service of services.filter((x) => x.status === 'ACTIVE')) {
+      const td = (await ecs.send(new DescribeTaskDefinitionCommand({taskDefinition: service.taskDefinition}))).taskDefinition!
+      assert.equal(td.runtimePlatform?.cpuArchitecture, 'ARM64', service.serviceName)
+      assert.equal(td.containerDefinitions!.length, 1, service.serviceName)
+    }
+    const aas = new ApplicationAutoScalingClient(sdkConfig(moto))
+    const actions = (await aas.send(new DescribeScheduledActionsCommand({ServiceNamespace: 'ecs'}))).ScheduledActions!
+    const sleeping = new Set(actions.filter((a) => a.Schedule === 'cron(0 19 ? * MON-FRI *)').map((a) => a.ResourceId))
+    assert.deepEqual([...sleeping].sort(), COMPONENTS.map((c) => `service/airflow/airflow-${c}`).sort(), 'every service sleeps, the workers too')
+    assert.ok(actions.every((a) => a.Timezone === 'Europe/Berlin'))
+
+    const deployed = parseJson(await runCli(['cost', '--json'], {env: infra.env}))
+    const none = {AIRFLOW_ECS_PROJECT_DIR: mkdtempSync(join(tmpdir(), 'no-deployment-')), AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:9'}
+    const defaults = parseJson(await runCli(['cost', '--json', '--topology', 'ha', '--schedule', 'office-hours'], {env: none}))
+    assert.deepEqual([deployed.topology, deployed.schedule], ['ha', 'office-hours'])
+    assert.deepEqual(deployed.items, defaults.items)
+    assert.deepEqual([deployed.total, deployed.ratio], [defaults.total, defaults.ratio])
   })
 
   it('destroys cleanly: no cluster, load balancer, database or VPC left', async () => {

@@ -29,9 +29,10 @@ function dockerLog(): {log: string; calls: () => Array<{args: string[]; stdin: s
 }
 
 describe('build', () => {
-  it('logs in through stdin, builds for the platform with the tag, pushes with the registry cache', async () => {
+  it('logs in through stdin, builds for the platform(s) with the tag, pushes with the registry cache', async () => {
     const {log, calls} = dockerLog()
-    const r = await runCli(['build', '--tag', 'v1', '--platform', 'linux/arm64', '--json'], {env: {...fx.env, FAKE_DOCKER_LOG: log}})
+    // The fixture deployment runs X86_64; a multi-arch image includes it.
+    const r = await runCli(['build', '--tag', 'v1', '--platform', 'linux/arm64,linux/amd64', '--json'], {env: {...fx.env, FAKE_DOCKER_LOG: log}})
     assert.equal(r.code, 0, r.stderr)
     const out = parseJson(r)
     assert.equal(out.image, '123456789012.dkr.ecr.us-east-1.amazonaws.com/airflow:v1')
@@ -40,10 +41,28 @@ describe('build', () => {
     assert.ok(login.stdin.length > 0, 'the password came on stdin')
     for (const call of calls()) assert.ok(!call.args.some((a) => a.includes(login.stdin)), 'the password is never in argv')
     assert.ok(!r.stdout.includes(login.stdin) && !r.stderr.includes(login.stdin), 'nor in the output')
-    assert.deepEqual(build.args.slice(0, 8), ['buildx', 'build', '-f', 'build/prod/Containerfile', '--platform', 'linux/arm64', '-t', out.image])
+    assert.deepEqual(build.args.slice(0, 8), ['buildx', 'build', '-f', 'build/prod/Containerfile', '--platform', 'linux/arm64,linux/amd64', '-t', out.image])
+    assert.equal(out.platform, 'linux/arm64,linux/amd64')
     assert.ok(build.args.includes('--push'))
     assert.ok(build.args.join(' ').includes('--cache-to type=inline'), 'the image carries its build cache')
     assert.deepEqual(build.args.slice(-1), ['.'])
+  })
+
+  it("follows the deployment's architecture, and refuses an image that would not run on it", async () => {
+    const {log, calls} = dockerLog()
+    const r = await runCli(['build', '--tag', 'arch-1', '--json'], {env: {...fx.env, FAKE_DOCKER_LOG: log}})
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(parseJson(r).platform, 'linux/amd64', 'the fixture deployment runs X86_64 tasks')
+    const wrong = await runCli(['build', '--tag', 'arch-2', '--platform', 'linux/arm64'], {env: {...fx.env, FAKE_DOCKER_LOG: log}})
+    assert.equal(wrong.code, 2, wrong.stderr)
+    assert.match(wrong.stderr, /^Error: An image for linux\/arm64 would not start on this deployment's X86_64 tasks\.\n→ Build for linux\/amd64/)
+    const local = await runCli(['build', '--tag', 'arch-3', '--no-push', '--platform', 'linux/arm64,linux/amd64'], {env: {...fx.env, FAKE_DOCKER_LOG: log}})
+    assert.equal(local.code, 2, local.stderr)
+    assert.match(local.stderr, /multi-arch image cannot be loaded into the local docker/)
+    const bad = await runCli(['build', '--platform', 'linux/sparc'], {env: {...fx.env, AWS_ENDPOINT_URL: 'http://127.0.0.1:9'}})
+    assert.equal(bad.code, 2)
+    assert.match(bad.stderr, /Invalid platform "linux\/sparc" in --platform\.\n→ Fargate runs linux\/arm64/)
+    assert.equal(calls().filter((c) => c.args[0] === 'buildx').length, 1, 'only the first one built')
   })
 
   it('refuses a tag that exists (immutable), naming it', async () => {
@@ -113,7 +132,7 @@ describe('init', () => {
     assert.equal(r.code, 0, r.stderr)
     const file = JSON.parse(readFileSync(join(dir, 'airflow-ecs.json'), 'utf8'))
     // The project is named after its folder, like the other tools do.
-    assert.deepEqual(file, {name: basename(dir).toLowerCase(), region: 'eu-west-1', allowedCidrs: [], workers: {min: 0, max: 10}, platform: 'linux/amd64'})
+    assert.deepEqual(file, {name: basename(dir).toLowerCase(), region: 'eu-west-1', allowedCidrs: [], workers: {min: 0, max: 10}, platform: 'linux/arm64'})
     assert.match(r.stdout, /closed to everyone/)
     writeFileSync(join(dir, 'airflow-ecs.json'), JSON.stringify({...file, terraformVars: {db_multi_az: true}}))
     const again = await runCli(['init', '--allowed-cidr', '203.0.113.7/32', '--yes'], {env})
@@ -142,7 +161,7 @@ describe('init', () => {
       ['Who may open the web UI', '198.51.100.0/24\r'],
       ['Fewest workers', '\r'],
       ['Most workers', '\u0015' + '4\r'],
-      ['Image platform', '\u001b[B\r'],
+      ['Image platform', '\r'],
     ]
     const r = spawnSync('python3', [join(repoRoot, 'test/harness/pty_run.py'), JSON.stringify(script), '--', process.execPath, join(repoRoot, 'bin/run.js'), 'init'], {
       env: {...process.env, PATH: testPath(), AIRFLOW_ECS_PROJECT_DIR: dir, AWS_REGION: 'us-west-2', NO_COLOR: '1'},

@@ -22,7 +22,8 @@ import {copyInfra} from '../infra/apply.ts'
 const PROJECT = 'ux-clone'
 const IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/${PROJECT}-airflow:prebuilt-1`
 const NEXT_IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/${PROJECT}-airflow:prebuilt-2`
-const SERVICES = ['api-server', 'scheduler', 'dag-processor', 'triggerer', 'worker', 'metrics'].map((c) => `${PROJECT}-${c}`)
+// The default (compact) topology: api-server, core (scheduler, dag-processor, triggerer, metrics), worker.
+const SERVICES = ['api-server', 'core', 'worker'].map((c) => `${PROJECT}-${c}`)
 
 let moto: Moto
 let env: Record<string, string>

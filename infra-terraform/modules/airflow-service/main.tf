@@ -1,5 +1,5 @@
-# One Airflow component as an ECS service: its task definition (one container, logs to
-# CloudWatch as "ecs/<container>/<task id>") and its Fargate service with ECS Exec on.
+# One ECS service: its task definition (one container per Airflow component it runs, each
+# logging to CloudWatch as "ecs/<container>/<task id>") and its Fargate service with ECS Exec on.
 terraform {
   required_version = ">= 1.6"
   required_providers {
@@ -12,7 +12,7 @@ terraform {
 
 variable "name" { type = string }
 
-# What every component shares: cluster, image, Airflow configuration, roles, network.
+# What every component shares: cluster, image, Airflow configuration, roles, network, CPU architecture.
 variable "common" {
   type = object({
     cluster_arn        = string
@@ -26,24 +26,30 @@ variable "common" {
     security_group_ids = list(string)
     assign_public_ip   = bool
     region             = string
+    cpu_architecture   = string
   })
 }
-variable "command" { type = list(string) }
+
+# The task's containers: one per Airflow component it runs (the compact topology puts
+# several light components in one task, sized together by cpu and memory below). Each
+# logs to its own component's log group as "ecs/<container>/<task id>".
+variable "containers" {
+  type = list(object({
+    name                 = string
+    command              = list(string)
+    log_group            = string
+    environment          = optional(map(string), {})
+    stop_timeout         = optional(number, 30)
+    port                 = optional(number)
+    health_check_command = optional(list(string))
+  }))
+}
 variable "cpu" { type = number }
 variable "memory" { type = number }
 variable "desired_count" { type = number }
-variable "log_group" { type = string }
 variable "capacity_provider_strategy" {
   type    = list(object({ capacity_provider = string, weight = number, base = number }))
   default = [{ capacity_provider = "FARGATE", weight = 1, base = 0 }]
-}
-variable "extra_environment" {
-  type    = map(string)
-  default = {}
-}
-variable "port" {
-  type    = number
-  default = null
 }
 variable "target_group_arn" {
   type    = string
@@ -53,37 +59,30 @@ variable "service_registry_arn" {
   type    = string
   default = null
 }
-variable "stop_timeout" {
-  type    = number
-  default = 30
-}
-variable "health_check_command" {
-  type    = list(string)
-  default = null
-}
 
 locals {
-  environment = merge(var.common.environment, var.extra_environment)
-  container = {
-    name            = var.name
+  container_definitions = [for c in var.containers : { for k, v in {
+    name            = c.name
     image           = var.common.image
     essential       = true
-    command         = var.command
-    stopTimeout     = var.stop_timeout
-    environment     = [for k in sort(keys(local.environment)) : { name = k, value = local.environment[k] }]
+    command         = c.command
+    stopTimeout     = c.stop_timeout
+    environment     = [for k in sort(keys(merge(var.common.environment, c.environment))) : { name = k, value = merge(var.common.environment, c.environment)[k] }]
     secrets         = [for k in sort(keys(var.common.secrets)) : { name = k, valueFrom = var.common.secrets[k] }]
-    portMappings    = var.port == null ? [] : [{ containerPort = var.port, protocol = "tcp", name = "http" }]
+    portMappings    = c.port == null ? [] : [{ containerPort = c.port, protocol = "tcp", name = "http" }]
     linuxParameters = { initProcessEnabled = true } # ECS Exec works best with an init process
-    healthCheck     = var.health_check_command == null ? null : { command = var.health_check_command, interval = 30, timeout = 10, retries = 5, startPeriod = 120 }
+    healthCheck     = c.health_check_command == null ? null : { command = c.health_check_command, interval = 30, timeout = 10, retries = 5, startPeriod = 120 }
     logConfiguration = {
       logDriver = "awslogs"
       options = {
-        awslogs-group         = var.log_group
+        awslogs-group         = c.log_group
         awslogs-region        = var.common.region
         awslogs-stream-prefix = "ecs"
       }
     }
-  }
+  } : k => v if v != null }]
+  # The container the load balancer sends to: the one with a port.
+  port_container = one([for c in var.containers : c if c.port != null])
 }
 
 resource "aws_ecs_task_definition" "this" {
@@ -94,11 +93,11 @@ resource "aws_ecs_task_definition" "this" {
   memory                   = tostring(var.memory)
   execution_role_arn       = var.common.execution_role_arn
   task_role_arn            = var.common.task_role_arn
-  container_definitions    = jsonencode([{ for k, v in local.container : k => v if v != null }])
+  container_definitions    = jsonencode(local.container_definitions)
 
   runtime_platform {
     operating_system_family = "LINUX"
-    cpu_architecture        = "X86_64"
+    cpu_architecture        = var.common.cpu_architecture
   }
 }
 
@@ -130,8 +129,8 @@ resource "aws_ecs_service" "this" {
     for_each = var.target_group_arn == null ? [] : [1]
     content {
       target_group_arn = var.target_group_arn
-      container_name   = var.name
-      container_port   = var.port
+      container_name   = local.port_container.name
+      container_port   = local.port_container.port
     }
   }
 
@@ -156,8 +155,7 @@ resource "aws_ecs_service" "this" {
 
 output "service_name" { value = aws_ecs_service.this.name }
 output "task_definition_family" { value = aws_ecs_task_definition.this.family }
-output "container" { value = var.name }
-output "log_group" { value = var.log_group }
+output "containers" { value = [for c in var.containers : c.name] }
 output "cpu" { value = var.cpu }
 output "memory" { value = var.memory }
 output "desired_count" { value = var.desired_count }

@@ -12,14 +12,15 @@ export default class ScaleList extends BaseCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(ScaleList)
-    const [{resolveService}, {listSchedules}, {table}] = await Promise.all([
+    const [{resolveComponent, SHARED_SERVICES}, {listSchedules, resolveScaleTarget}, {table}] = await Promise.all([
       import('../../lib/components.js'),
       import('../../lib/scale/scale.js'),
       import('../../lib/ui/output.js'),
     ])
-    const component = args.component ? resolveService(args.component) : undefined
+    if (args.component && !(SHARED_SERVICES as readonly string[]).includes(args.component.trim().toLowerCase())) resolveComponent(args.component)
     const {awsContext} = await import('../../lib/aws/context.js')
-    const actions = await listSchedules(await awsContext(flags), component)
+    const ctx = await awsContext(flags)
+    const actions = await listSchedules(ctx, args.component ? resolveScaleTarget(ctx.deployment, args.component, {allowShared: true}) : undefined)
     if (actions.length === 0) {
       this.log('No scheduled scaling actions.')
     } else {

@@ -1,7 +1,7 @@
 // The deployment as the CLI sees it: the `airflow_ecs` Terraform output (the whole
 // contract with infra-terraform/), parsed into camelCase with the registry's defaults
 // filling anything the output leaves out.
-import {type ComponentName, type ComponentTarget, SERVICE_COMPONENTS, type ServiceComponentName, defaultTarget} from '../components.js'
+import {type ComponentName, type ComponentTarget, type CpuArchitecture, SERVICE_COMPONENTS, type ServiceComponentName, type TopologyName, defaultTarget} from '../components.js'
 import {CliError} from '../errors.js'
 
 export interface CapacityProviderShare {
@@ -34,6 +34,9 @@ export interface Deployment {
   region?: string
   accountId?: string
   cluster: {name: string; arn?: string}
+  /** compact or ha; absent in outputs written before topologies (every component its own service). */
+  topology?: TopologyName
+  cpuArchitecture?: CpuArchitecture
   components: Record<ServiceComponentName, ComponentDeployment>
   standalone: StandaloneDeployment
   web?: {url?: string; albDnsName?: string; albArn?: string; https?: boolean}
@@ -42,7 +45,7 @@ export interface Deployment {
   database?: {identifier?: string; instanceClass?: string; allocatedStorage?: number; engineVersion?: string; multiAz?: boolean}
   secrets: Record<string, string>
   workerAutoscaling?: {min?: number; max?: number; tasksPerWorker?: number; metricNamespace?: string; metricName?: string; policyName?: string}
-  schedules?: {enabled?: boolean; scaleDownCron?: string; scaleUpCron?: string; timezone?: string}
+  schedules?: {enabled?: boolean; preset?: string; scaleDownCron?: string; scaleUpCron?: string; timezone?: string}
   network?: {mode?: string; vpcId?: string; natGateway?: boolean}
   /** The raw Terraform output value, for commands that need a field not modelled here. */
   raw: Record<string, unknown>
@@ -98,6 +101,7 @@ export function parseDeployment(value: unknown, fallbackProject: string, overrid
         minCount: num(c.min_count),
         maxCount: num(c.max_count),
         capacityProviderStrategy: strategy,
+        sharedWith: strings(c.shared_with),
       }
       return [name, parsed]
     }),
@@ -126,6 +130,8 @@ export function parseDeployment(value: unknown, fallbackProject: string, overrid
     region: str(raw.region),
     accountId: str(raw.account_id),
     cluster: {name: overrides.cluster ?? str(cluster.name) ?? project, arn: overrides.cluster ? undefined : str(cluster.arn)},
+    topology: raw.topology === 'compact' || raw.topology === 'ha' ? raw.topology : undefined,
+    cpuArchitecture: raw.cpu_architecture === 'ARM64' || raw.cpu_architecture === 'X86_64' ? raw.cpu_architecture : undefined,
     components,
     standalone,
     web: {url: str(web.url), albDnsName: str(web.alb_dns_name), albArn: str(web.alb_arn), https: bool(web.https)},
@@ -147,7 +153,7 @@ export function parseDeployment(value: unknown, fallbackProject: string, overrid
       metricName: str(wa.metric_name),
       policyName: str(wa.policy_name),
     },
-    schedules: {enabled: bool(sched.enabled), scaleDownCron: str(sched.scale_down_cron), scaleUpCron: str(sched.scale_up_cron), timezone: str(sched.timezone)},
+    schedules: {enabled: bool(sched.enabled), preset: str(sched.preset), scaleDownCron: str(sched.scale_down_cron), scaleUpCron: str(sched.scale_up_cron), timezone: str(sched.timezone)},
     network: {mode: str(net.mode), vpcId: str(net.vpc_id), natGateway: bool(net.nat_gateway)},
     raw,
   }

@@ -10,6 +10,7 @@ import {execFile} from 'node:child_process'
 import {chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, isAbsolute, join, resolve} from 'node:path'
 
+import {type CpuArchitecture, parseArchitecture, platformOf} from '../components.js'
 import {CliError, invalid, mapError, oneLine} from '../errors.js'
 import {terraformSummary} from '../terraform/diagnostics.js'
 import {type Deployment, type DeploymentOverrides, parseDeployment} from './deployment.js'
@@ -35,6 +36,14 @@ export interface ProjectFile {
   allowedCidrs?: string[]
   workers?: {min?: number; max?: number}
   platform?: string
+  /** compact (default) or ha: where the components run (infra-terraform/components.tf). */
+  topology?: string
+  /** ARM64 (default) or X86_64 (arm64 / amd64 accepted): every task's CPU architecture. */
+  architecture?: string
+  /** always (default) or office-hours: the scale-to-zero preset. */
+  schedule?: string
+  /** IANA time zone of the schedule (default: this machine's). */
+  timezone?: string
   [key: string]: unknown
 }
 
@@ -66,6 +75,36 @@ function pick<T>(...candidates: Array<[T | undefined, Source]>): [T | undefined,
 }
 
 /** The project root: AIRFLOW_ECS_PROJECT_DIR, else the nearest folder with airflow-ecs.json or infra-terraform/, else cwd. */
+/**
+ * The CPU architecture the deployment's tasks run on: terraformVars.cpu_architecture,
+ * else "architecture", else the single platform of "platform", else ARM64 (Graviton).
+ */
+export function deploymentArchitecture(settings: Pick<Settings, 'file' | 'projectFile'>): CpuArchitecture {
+  const where = settings.projectFile ?? 'airflow-ecs.json'
+  const vars = settings.file.terraformVars as Record<string, unknown> | undefined
+  if (typeof vars?.cpu_architecture === 'string') return parseArchitecture(vars.cpu_architecture, `"terraformVars.cpu_architecture" in ${where}`)
+  if (typeof settings.file.architecture === 'string') return parseArchitecture(settings.file.architecture, `"architecture" in ${where}`)
+  const platform = settings.file.platform
+  if (typeof platform === 'string' && !platform.includes(',')) return parseArchitecture(platform, `"platform" in ${where}`)
+  return 'ARM64'
+}
+
+/**
+ * The docker platform(s) to build: the flag, else "platform", else the deployment's
+ * architecture. Refused when the image would not run on the deployment's tasks.
+ */
+export function buildPlatform(settings: Pick<Settings, 'file' | 'projectFile'>, flag?: string, deployed?: CpuArchitecture): string {
+  const arch = deployed ?? deploymentArchitecture(settings)
+  const platform = flag ?? (typeof settings.file.platform === 'string' ? settings.file.platform : platformOf(arch))
+  if (!platform.split(',').includes(platformOf(arch))) {
+    throw invalid(
+      `An image for ${platform} would not start on this deployment's ${arch} tasks.`,
+      `Build for ${platformOf(arch)} (or both: --platform linux/arm64,linux/amd64), or set "architecture" in airflow-ecs.json to match and deploy.`,
+    )
+  }
+  return platform
+}
+
 export function findProjectRoot(start = process.cwd()): string {
   const forced = env('AIRFLOW_ECS_PROJECT_DIR')
   if (forced) return resolve(forced)

@@ -1,6 +1,8 @@
 // The shapes of what the CLI is given, checked before anything is run or asked: the project
 // file, names, regions, ids, endpoints. A value that fails is quoted escaped (a newline or an
 // escape code shows as \n or \u001b, never reaches the terminal raw) and cut short.
+import {offHours} from '../cost/schedule.js'
+import {parseArchitecture, parseTopology} from '../components.js'
 import {invalid} from '../errors.js'
 
 /** A value for a message: JSON-quoted (so control characters are escaped), at most 80 characters. */
@@ -19,7 +21,8 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/
 const CLUSTER = /^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{1,12}:cluster\/[A-Za-z0-9_-]{1,255})$/
 const SUBNET = /^subnet-[0-9a-f]{1,17}$/
 const SECURITY_GROUP = /^sg-[0-9a-f]{1,17}$/
-const PLATFORM = /^linux\/(amd64|arm64|arm\/v[67]|386|ppc64le|s390x|riscv64)$/
+// Fargate runs these two; several, comma-separated, build a multi-arch image.
+const PLATFORM = /^linux\/(amd64|arm64)(,linux\/(amd64|arm64))?$/
 /** A task id (32 hex characters, or a UUID for old tasks) or its first characters. */
 const TASK_ID = /^[0-9a-f][0-9a-f-]{0,35}$/
 const TASK_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{1,12}:task\/(?:([A-Za-z0-9_-]{1,255})\/)?([0-9a-f][0-9a-f-]{0,35})$/
@@ -67,8 +70,26 @@ export function checkSecurityGroups(ids: string[], source?: string): string[] {
 }
 
 export function checkPlatform(platform: string, source?: string): string {
-  if (!PLATFORM.test(platform)) throw invalid(`Invalid platform ${shown(platform)}${where(source)}.`, 'Fargate runs linux/amd64 or linux/arm64.')
+  if (!PLATFORM.test(platform)) {
+    throw invalid(`Invalid platform ${shown(platform)}${where(source)}.`, 'Fargate runs linux/arm64 (Graviton, the default) or linux/amd64; both for a multi-arch image: linux/arm64,linux/amd64.')
+  }
   return platform
+}
+
+/** A scale-to-zero schedule must wake up: the up cron fires, and the services are not off (nearly) all the time. */
+export function checkSchedule(scaleDownCron: string, scaleUpCron: string, source: string): void {
+  let off: number
+  try {
+    off = offHours(scaleDownCron, scaleUpCron).offFraction
+  } catch (error) {
+    throw invalid(`The scale-to-zero schedule in ${source} cannot be read: ${(error as Error).message}.`, 'Write AWS cron expressions, e.g. "cron(0 7 ? * MON-FRI *)", or use "schedule": "office-hours".')
+  }
+  if (off > 0.99) {
+    throw invalid(
+      `The scale-to-zero schedule in ${source} never wakes up: scale_up_cron ${shown(scaleUpCron)} does not bring the services back after ${shown(scaleDownCron)}.`,
+      'Give scale_up_cron a time that comes after each scale-down (e.g. "cron(0 7 ? * MON-FRI *)"), or use "schedule": "office-hours".',
+    )
+  }
 }
 
 /** A Terraform workspace name: it becomes a folder under terraform.tfstate.d/. */
@@ -128,7 +149,7 @@ export function checkProjectFile(file: Json, path: string): void {
   const fail = (field: string, what: string, hint = `Fix it in ${path}, or delete the field and run \`airflow-ecs init\`.`): never => {
     throw invalid(`"${field}" in ${path} ${what}.`, hint)
   }
-  for (const key of ['name', 'region', 'profile', 'terraformDir', 'cluster', 'platform']) {
+  for (const key of ['name', 'region', 'profile', 'terraformDir', 'cluster', 'platform', 'topology', 'architecture', 'schedule', 'timezone']) {
     if (file[key] !== undefined && typeof file[key] !== 'string') fail(key, `must be a string, not ${JSON.stringify(file[key])?.slice(0, 40) ?? typeof file[key]}`)
   }
   if (typeof file.name === 'string') checkName(file.name, path)
@@ -136,6 +157,18 @@ export function checkProjectFile(file: Json, path: string): void {
   if (typeof file.profile === 'string') checkProfile(file.profile, path)
   if (typeof file.cluster === 'string') checkCluster(file.cluster, path)
   if (typeof file.platform === 'string') checkPlatform(file.platform, path)
+  if (typeof file.topology === 'string') parseTopology(file.topology, `"topology" in ${path}`)
+  if (typeof file.architecture === 'string') parseArchitecture(file.architecture, `"architecture" in ${path}`)
+  if (typeof file.timezone === 'string') {
+    try {
+      new Intl.DateTimeFormat('en', {timeZone: file.timezone})
+    } catch {
+      fail('timezone', `is ${shown(file.timezone)}, not an IANA time zone`, 'Use a name such as Europe/Berlin or America/New_York.')
+    }
+  }
+  if (typeof file.schedule === 'string' && !['always', 'office-hours'].includes(file.schedule)) {
+    fail('schedule', `is ${shown(file.schedule)}, not "always" or "office-hours"`, 'office-hours runs every service 07:00-19:00 Monday to Friday (in "timezone") and lets them sleep otherwise; "always" never sleeps.')
+  }
   if (typeof file.terraformDir === 'string' && (file.terraformDir === '' || CONTROL.test(file.terraformDir))) fail('terraformDir', 'must be a folder path')
   if (file.allowedCidrs !== undefined) {
     if (!Array.isArray(file.allowedCidrs) || !file.allowedCidrs.every((c) => typeof c === 'string')) fail('allowedCidrs', 'must be a list of CIDRs, e.g. ["203.0.113.7/32"]')
@@ -176,8 +209,19 @@ export function checkProjectFile(file: Json, path: string): void {
       ['allowedCidrs', 'allowed_cidrs'],
       ['workers', 'min_workers'],
       ['workers', 'max_workers'],
+      ['topology', 'topology'],
+      ['architecture', 'cpu_architecture'],
+      ['schedule', 'scale_to_zero_preset'],
+      ['timezone', 'schedule_timezone'],
     ]) {
       if (file[own] !== undefined && variable in vars) throw invalid(`"terraformVars" sets ${variable} and "${own}" in ${path} sets it too.`, `Keep one: "${own}".`)
+    }
+    if (typeof vars.topology === 'string') parseTopology(vars.topology, `"terraformVars.topology" in ${path}`)
+    if (typeof vars.cpu_architecture === 'string' && !['ARM64', 'X86_64'].includes(vars.cpu_architecture)) {
+      throw invalid(`Unknown cpu_architecture ${shown(vars.cpu_architecture)} in "terraformVars" of ${path}.`, 'Use "ARM64" (Graviton, the default) or "X86_64"; or "architecture": "arm64" / "x86_64" in airflow-ecs.json.')
+    }
+    if (vars.scale_to_zero_enabled === true && vars.scale_to_zero_preset == null) {
+      checkSchedule(String(vars.scale_down_cron ?? 'cron(0 20 ? * MON-FRI *)'), String(vars.scale_up_cron ?? 'cron(0 7 ? * MON-FRI *)'), `"terraformVars" of ${path}`)
     }
   }
 }

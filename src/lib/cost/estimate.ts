@@ -2,7 +2,7 @@
 // next to the Amazon MWAA environment that does the same work. Pure arithmetic: no I/O.
 import {type CapacityProviderShare} from '../config/deployment.js'
 import {type ServiceComponentName, SERVICE_COMPONENTS} from '../components.js'
-import {HOURS_PER_MONTH, MWAA_CLASSES, MWAA_SPECS, type MwaaClass, type PriceTable, mwaaKey, rdsKey} from './prices.js'
+import {HOURS_PER_MONTH, MWAA_CLASSES, MWAA_SPECS, type MwaaClass, type PriceTable, fargateKey, mwaaKey, rdsKey} from './prices.js'
 import {offHours} from './schedule.js'
 import {type Topology} from './topology.js'
 
@@ -139,17 +139,26 @@ export function deploymentItems(topology: Topology, a: Assumptions, prices: Pric
   const items: LineItem[] = []
   const need = (key: string): number => price(prices, key, notes, key) ?? 0
   let taskHours = 0
+  const arch = topology.architecture
+  // One line (or two, on-demand and Spot) per ECS service: compact's light components share one.
+  const seen = new Set<string>()
   for (const component of SERVICE_COMPONENTS) {
     const shape = topology.services[component]
+    if (seen.has(shape.service)) continue
+    seen.add(shape.service)
+    const members = SERVICE_COMPONENTS.filter((c) => topology.services[c].service === shape.service)
     const count = component === 'worker' ? a.workersAvg : shape.desiredCount
     const hours = serviceHours(topology, component, notes)
     const split = capacitySplit(shape.strategy, count)
-    const size = sizeLabel(shape.cpu, shape.memory)
-    const onDemandRate = vcpu(shape.cpu) * need('fargate.vcpuHour') + gb(shape.memory) * need('fargate.gbHour')
-    const spotRate = vcpu(shape.cpu) * need('fargate.spot.vcpuHour') + gb(shape.memory) * need('fargate.spot.gbHour')
-    const label = component === 'worker' ? `Fargate ${component} (avg ${+a.workersAvg.toFixed(2)})` : `Fargate ${component}`
-    if (split.onDemand > 0) items.push(line(split.spot > 0 ? `${label}, on-demand` : label, split.onDemand * hours, `task-hour (${size})`, onDemandRate, component))
-    if (split.spot > 0) items.push(line(`${label}, Spot`, split.spot * hours, `task-hour (${size}, Spot)`, spotRate, component))
+    const size = `${sizeLabel(shape.cpu, shape.memory)}, ${arch}`
+    const onDemandRate = vcpu(shape.cpu) * need(fargateKey(arch, false, 'vcpuHour')) + gb(shape.memory) * need(fargateKey(arch, false, 'gbHour'))
+    const spotRate = vcpu(shape.cpu) * need(fargateKey(arch, true, 'vcpuHour')) + gb(shape.memory) * need(fargateKey(arch, true, 'gbHour'))
+    const name = members.length > 1 ? `${shape.service} (${members.join(', ')})` : component
+    const label =
+      component === 'worker' ? `Fargate ${component} (avg ${+a.workersAvg.toFixed(2)})` : `Fargate ${name}${count === 1 ? '' : ` ×${+count.toFixed(2)}`}`
+    const key = members.length > 1 ? shape.service : component
+    if (split.onDemand > 0) items.push(line(split.spot > 0 ? `${label}, on-demand` : label, split.onDemand * hours, `task-hour (${size})`, onDemandRate, key))
+    if (split.spot > 0) items.push(line(`${label}, Spot`, split.spot * hours, `task-hour (${size}, Spot)`, spotRate, key))
     taskHours += count * hours
   }
 

@@ -65,6 +65,10 @@ export function priceQueries(region: string, dbInstanceClass: string): PriceQuer
         {key: 'fargate.gbHour', match: usage(/(^|-)Fargate-GB-Hours$/)},
         {key: 'fargate.spot.vcpuHour', match: usage(/(^|-)SpotUsage-vCPU-Hours:perCPU$/)},
         {key: 'fargate.spot.gbHour', match: usage(/(^|-)SpotUsage-GB-Hours$/)},
+        {key: 'fargate.arm.vcpuHour', match: usage(/(^|-)Fargate-ARM-vCPU-Hours:perCPU$/)},
+        {key: 'fargate.arm.gbHour', match: usage(/(^|-)Fargate-ARM-GB-Hours$/)},
+        {key: 'fargate.arm.spot.vcpuHour', match: usage(/(^|-)SpotUsage-ARM-vCPU-Hours:perCPU$/)},
+        {key: 'fargate.arm.spot.gbHour', match: usage(/(^|-)SpotUsage-ARM-GB-Hours$/)},
       ],
     },
     {

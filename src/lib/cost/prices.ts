@@ -57,12 +57,19 @@ export const MWAA_SPECS: Record<MwaaClass, {workerVcpu: number; workerMemoryGb: 
 
 /** us-east-1 (US East, N. Virginia), Linux, on-demand, transcribed 2026-11-24 from 2025 list prices. */
 const US_EAST_1: PriceTable = {
-  // Fargate, Linux/X86_64 (infra-terraform's cpu_architecture).
+  // Fargate, Linux/X86_64 (cpu_architecture = "X86_64").
   'fargate.vcpuHour': p(0.04048, 'vCPU-hour', FARGATE),
   'fargate.gbHour': p(0.004445, 'GB-hour', FARGATE),
   // Fargate Spot: the price moves with spare capacity; about 70% below on-demand in us-east-1 in 2025.
   'fargate.spot.vcpuHour': p(0.012144, 'vCPU-hour', FARGATE, 'Fargate Spot prices vary over time; ~70% below on-demand'),
   'fargate.spot.gbHour': p(0.0013335, 'GB-hour', FARGATE, 'Fargate Spot prices vary over time; ~70% below on-demand'),
+  // Fargate, Linux/ARM64 (Graviton; infra-terraform's default cpu_architecture): about 20% below x86.
+  'fargate.arm.vcpuHour': p(0.03238, 'vCPU-hour', FARGATE),
+  'fargate.arm.gbHour': p(0.00356, 'GB-hour', FARGATE),
+  // Fargate Spot on ARM64 (platform 1.4.0+): NOT transcribed, estimated 70% below the ARM on-demand
+  // price as x86 Spot is; `cost --live` replaces them with the Pricing API's (SpotUsage-ARM-*).
+  'fargate.arm.spot.vcpuHour': p(0.009714, 'vCPU-hour', FARGATE, 'Estimate: 70% below ARM on-demand; Spot prices vary, refresh with --live'),
+  'fargate.arm.spot.gbHour': p(0.001068, 'GB-hour', FARGATE, 'Estimate: 70% below ARM on-demand; Spot prices vary, refresh with --live'),
   // Public IPv4 addresses (charged since 2024-02-01): every task with a public IP, the ALB's nodes, the NAT gateway's EIP.
   'vpc.publicIpv4Hour': p(0.005, 'IP-hour', VPC),
   // RDS for PostgreSQL, Single-AZ on-demand instance hours (Multi-AZ: twice).
@@ -125,6 +132,10 @@ export function tableFor(region: string): {prices: PriceTable; region: string; f
   const own = PRICE_TABLES[region]
   return own ? {prices: {...own}, region, fallback: false} : {prices: {...PRICE_TABLES[TABLE_REGION]}, region: TABLE_REGION, fallback: true}
 }
+
+/** The Fargate price key of an architecture, on-demand or Spot. */
+export const fargateKey = (arch: 'ARM64' | 'X86_64', spot: boolean, what: 'gbHour' | 'vcpuHour'): string =>
+  `fargate.${arch === 'ARM64' ? 'arm.' : ''}${spot ? 'spot.' : ''}${what}`
 
 export const rdsKey = (instanceClass: string): string => `rds.instance.${instanceClass}`
 export const mwaaKey = (cls: MwaaClass, what: 'environmentHour' | 'schedulerHour' | 'workerHour'): string => `mwaa.${cls}.${what}`

@@ -8,7 +8,8 @@ import {paint, table} from '../ui/output.js'
 import {type Assumptions, DEFAULT_ASSUMPTIONS, type LineItem, estimate} from './estimate.js'
 import {MWAA_CLASSES, type MwaaClass} from './prices.js'
 import {TABLE_DATE, tableFor} from './prices.js'
-import {type Topology, defaultTopology, topologyFromDeployment} from './topology.js'
+import {type CpuArchitecture, type TopologyName} from '../components.js'
+import {SCHEDULE_PRESETS, type SchedulePreset, type Topology, defaultTopology, topologyFromDeployment, variant} from './topology.js'
 
 export const DEFAULT_REGION = 'us-east-1'
 
@@ -16,9 +17,22 @@ export interface CostReport {
   region: string
   currency: 'USD'
   source: 'live' | 'table'
+  topology: TopologyName
+  architecture: CpuArchitecture
+  /** The scale-to-zero schedule priced: "always" (on around the clock), "office-hours", or "custom". */
+  schedule: string
   items: LineItem[]
   total: number
   mwaa: {environmentClass: string; items: LineItem[]; total: number}
+  ratio: number
+  /** cost --compare: compact and HA, around the clock and office hours, against the same MWAA. */
+  compare?: CompareRow[]
+}
+
+export interface CompareRow {
+  topology: TopologyName
+  schedule: SchedulePreset
+  total: number
   ratio: number
 }
 
@@ -36,7 +50,20 @@ export interface CostOptions {
   concurrency?: number
   logGb?: number
   mwaaClass?: MwaaClass
+  topology?: TopologyName
+  architecture?: CpuArchitecture
+  schedule?: SchedulePreset
+  compare?: boolean
 }
+
+export function parseSchedulePreset(value: string | undefined): SchedulePreset | undefined {
+  if (value === undefined) return undefined
+  const wanted = value.trim().toLowerCase()
+  if ((SCHEDULE_PRESETS as readonly string[]).includes(wanted)) return wanted as SchedulePreset
+  throw invalid(`Unknown schedule "${value}".`, `Use one of ${SCHEDULE_PRESETS.join(', ')} (office-hours: 07:00-19:00 Monday to Friday).`)
+}
+
+const scheduleName = (t: Topology): string => (!t.schedules.enabled ? 'always' : (t.schedules.preset ?? 'custom'))
 
 /** Reads a non-negative number flag; fails before any AWS call. */
 export function parseAmount(value: string | undefined, flag: string): number | undefined {
@@ -77,7 +104,7 @@ export async function costReport(flags: GlobalFlags, options: CostOptions = {}):
     if (!(error instanceof CliError) || error.code !== 'NO_DEPLOYMENT') throw error
     usedDefaults = true
     topology = defaultTopology(settings.region ?? DEFAULT_REGION)
-    notes.push('No deployment found: pricing the infra-terraform defaults (public subnets, no NAT gateway, db.t4g.micro, workers 80% on Spot).')
+    notes.push('No deployment found: pricing the infra-terraform defaults (compact topology on ARM64, public subnets, no NAT gateway, db.t4g.micro, workers 80% on Spot).')
   }
 
   const picked = tableFor(topology.region)
@@ -94,18 +121,31 @@ export async function costReport(flags: GlobalFlags, options: CostOptions = {}):
     notes.push(`The price table has no ${topology.region} prices: using us-east-1's (run with --live for ${topology.region}'s).`)
   }
 
+  topology = variant(topology, {layout: options.topology, architecture: options.architecture, schedule: options.schedule})
   const assumptions = assumptionsFor(topology, options)
   const result = estimate(topology, assumptions, prices)
   notes.push(...result.notes)
+  const compare = options.compare
+    ? (['compact', 'ha'] as const).flatMap((layout) =>
+        SCHEDULE_PRESETS.map((schedule) => {
+          const e = estimate(variant(topology, {layout, schedule}), {...assumptions, mwaaClass: assumptions.mwaaClass ?? result.mwaa.environmentClass}, prices)
+          return {topology: layout, schedule, total: e.total, ratio: e.ratio}
+        }),
+      )
+    : undefined
   return {
     report: {
       region: topology.region,
       currency: 'USD',
       source,
+      topology: topology.layout,
+      architecture: topology.architecture,
+      schedule: scheduleName(topology),
       items: result.items,
       total: result.total,
       mwaa: {environmentClass: result.mwaa.environmentClass, items: result.mwaa.items, total: result.mwaa.total},
       ratio: result.ratio,
+      ...(compare ? {compare} : {}),
     },
     notes,
     topology,
@@ -136,14 +176,28 @@ function section(items: LineItem[], total: number): string {
 export function renderReport(report: CostReport, assumptions: Assumptions): string {
   const priced = report.source === 'live' ? 'AWS Pricing API (live)' : `embedded table transcribed ${TABLE_DATE} (refresh with --live)`
   const ratio = Math.round(report.ratio * 100)
+  const schedule = report.schedule === 'always' ? 'on around the clock' : report.schedule === 'office-hours' ? 'office hours (07:00-19:00 Monday to Friday, asleep otherwise)' : 'a custom scale-to-zero schedule'
+  const compare = report.compare
+    ? [
+        '',
+        paint('bold', `Side by side, the same workload (${report.architecture}), against MWAA ${report.mwaa.environmentClass} at ${money(report.mwaa.total)} around the clock`),
+        table(report.compare, [
+          {header: 'Topology', get: (r) => r.topology},
+          {header: 'Schedule', get: (r) => r.schedule},
+          {header: 'Monthly', get: (r) => money(r.total), align: 'right'},
+          {header: 'Of MWAA', get: (r) => `${(r.ratio * 100).toFixed(1)}%`, align: 'right'},
+        ]),
+      ]
+    : []
   return [
-    paint('bold', `Airflow on ECS Fargate, ${report.region}: monthly estimate in ${report.currency}, prices from the ${priced}`),
+    paint('bold', `Airflow on ECS Fargate, ${report.region}, ${report.topology} topology on ${report.architecture}, ${schedule}: monthly estimate in ${report.currency}, prices from the ${priced}`),
     section(report.items, report.total),
     '',
     paint('bold', `Amazon MWAA ${report.mwaa.environmentClass} doing the same work (about ${assumptions.concurrency} task(s) at once)`),
     section(report.mwaa.items, report.mwaa.total),
     '',
     `This deployment: ${money(report.total)} a month, ${ratio}% of MWAA ${report.mwaa.environmentClass} (${money(report.mwaa.total)}).`,
+    ...compare,
     paint('dim', 'List prices, no free tier, taxes, savings plans or data transfer out; an estimate, not a bill.'),
   ].join('\n')
 }

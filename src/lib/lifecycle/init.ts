@@ -39,7 +39,7 @@ export function defaults(existing: ProjectFile, cwdName: string): InitAnswers {
     allowedCidrs: existing.allowedCidrs ?? [],
     minWorkers: existing.workers?.min ?? 0,
     maxWorkers: existing.workers?.max ?? 10,
-    platform: existing.platform ?? 'linux/amd64',
+    platform: existing.platform ?? 'linux/arm64',
   }
 }
 

@@ -20,12 +20,19 @@ function failedRollout(s: Service): {reason: string} | undefined {
   return undefined
 }
 
-async function rolloutFailure(ctx: AwsContext, ecs: ECSClient, component: ServiceComponentName, reason: string, log: (line: string) => void): Promise<CliError> {
-  const target = ctx.deployment.components[component]
+async function rolloutFailure(ctx: AwsContext, ecs: ECSClient, component: ServiceComponentName, reason: string, log: (line: string) => void, resolved = false): Promise<CliError> {
+  const target = resolved ? {...ctx.deployment.components[component], sharedWith: []} : ctx.deployment.components[component]
   const cluster = ctx.deployment.cluster.name
   const arns = (await ecs.send(new ListTasksCommand({cluster, serviceName: target.service, desiredStatus: 'STOPPED', maxResults: 10}))).taskArns ?? []
   const stopped = arns.length === 0 ? [] : ((await ecs.send(new DescribeTasksCommand({cluster, tasks: arns}))).tasks ?? [])
   stopped.sort((a, b) => (b.stoppedAt?.getTime() ?? 0) - (a.stoppedAt?.getTime() ?? 0))
+  // A shared task (compact's core): name the component whose container failed.
+  if ((target.sharedWith?.length ?? 0) > 0) {
+    // The one that exited on its own, not the ones ECS then stopped (SIGTERM 143, SIGKILL 137).
+    const exited = (stopped[0]?.containers ?? []).filter((x) => typeof x.exitCode === 'number' && x.exitCode !== 0)
+    const failed = (exited.find((x) => x.exitCode !== 143 && x.exitCode !== 137) ?? exited[0])?.name
+    if (failed && failed in ctx.deployment.components) return rolloutFailure(ctx, ecs, failed as ServiceComponentName, reason, log, true)
+  }
   for (const t of stopped.slice(0, 3)) {
     const c = t.containers?.find((x) => x.name === target.container)
     log(`${component} task ${t.taskArn?.split('/').pop()} stopped: ${t.stoppedReason || c?.reason || 'no reason given'}${c?.exitCode === undefined ? '' : ` (exit ${c.exitCode})`}`)
@@ -44,7 +51,8 @@ async function rolloutFailure(ctx: AwsContext, ecs: ECSClient, component: Servic
 
 export async function waitStable(ctx: AwsContext, timeoutMs: number, log: (line: string) => void): Promise<void> {
   const ecs = new ECSClient(ctx.clientConfig)
-  const names = SERVICE_COMPONENTS.map((c) => ctx.deployment.components[c].service)
+  // compact: several components share one service; each service once.
+  const names = [...new Set(SERVICE_COMPONENTS.map((c) => ctx.deployment.components[c].service))]
   const deadline = Date.now() + timeoutMs
   let last = ''
   for (;;) {

@@ -13,7 +13,8 @@ import {
 import {DescribeServicesCommand, ECSClient, type Service, UpdateServiceCommand} from '@aws-sdk/client-ecs'
 
 import {type AwsContext} from '../aws/context.js'
-import {type ServiceComponentName, SERVICE_COMPONENTS} from '../components.js'
+import {SERVICE_COMPONENTS, SHARED_SERVICES, type ServiceComponentName, resolveComponent} from '../components.js'
+import {type Deployment} from '../config/deployment.js'
 import {shown} from '../config/validate.js'
 import {CliError, invalid} from '../errors.js'
 
@@ -27,6 +28,49 @@ export function resourceId(cluster: string, service: string): string {
 export function parseCount(input: string): number {
   if (!/^\d+$/.test(input.trim())) throw invalid(`Invalid count "${input}".`, 'The count is a whole number of tasks, 0 or more.')
   return Number(input)
+}
+
+/** What `scale` acts on: one service, named by a component or by a shared service (compact's core). */
+export interface ScaleTarget {
+  /** The name the user scales by: a component, or "core". */
+  name: string
+  service: string
+  /** The components that run in the service (several for core). */
+  components: ServiceComponentName[]
+  maxCount?: number
+}
+
+const list = (names: string[]): string => (names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`)
+
+/**
+ * A component with a service of its own, or "core" on the compact topology. A component
+ * that shares its service is refused, naming the service and what to scale instead:
+ * scaling it alone is impossible, and scaling its neighbours silently would surprise.
+ */
+export function resolveScaleTarget(deployment: Deployment, input: string, options: {allowShared?: boolean} = {}): ScaleTarget {
+  const wanted = input.trim().toLowerCase()
+  const components = deployment.components
+  if ((SHARED_SERVICES as readonly string[]).includes(wanted)) {
+    const members = SERVICE_COMPONENTS.filter((c) => (components[c].sharedWith?.length ?? 0) > 0 && components[c].service.endsWith(`-${wanted}`))
+    if (members.length === 0) {
+      throw invalid(
+        `This deployment (topology ${deployment.topology ?? 'ha'}) has no ${wanted} service: scheduler, dag-processor, triggerer and metrics each have their own.`,
+        'Scale them by name, e.g. `airflow-ecs scale scheduler 0`.',
+      )
+    }
+    return {name: wanted, service: components[members[0]].service, components: members, maxCount: components[members[0]].maxCount}
+  }
+  const component = resolveComponent(input).name as ServiceComponentName
+  const target = components[component]
+  const shared = target.sharedWith ?? []
+  if (shared.length > 0 && !options.allowShared) {
+    const group = SHARED_SERVICES.find((g) => target.service.endsWith(`-${g}`))
+    throw invalid(
+      `${component} has no service of its own (topology ${deployment.topology ?? 'compact'}): it runs in ${target.service} with ${list(shared)}.`,
+      `${group ? `Scale them together with \`airflow-ecs scale ${group} <count>\`` : `Scale ${target.service}`}, or set "topology": "ha" in airflow-ecs.json and deploy to scale each on its own.`,
+    )
+  }
+  return {name: component, service: target.service, components: [component], maxCount: target.maxCount}
 }
 
 function aas(ctx: AwsContext): ApplicationAutoScalingClient {
@@ -44,9 +88,9 @@ export async function scalableTarget(ctx: AwsContext, service: string): Promise<
   return result.ScalableTargets?.[0]
 }
 
-async function activeService(ctx: AwsContext, component: ServiceComponentName): Promise<Service> {
+async function activeService(ctx: AwsContext, target: ScaleTarget): Promise<Service> {
   const cluster = ctx.deployment.cluster.name
-  const service = ctx.deployment.components[component].service
+  const {service, name: component} = target
   const described = await new ECSClient(ctx.clientConfig).send(new DescribeServicesCommand({cluster, services: [service]}))
   const current = described.services?.find((s) => s.status !== 'INACTIVE')
   if (!current) {
@@ -59,9 +103,9 @@ async function activeService(ctx: AwsContext, component: ServiceComponentName): 
 }
 
 /** Refuses a count above the deployment's own maximum before any AWS call. */
-export function checkCount(ctx: Pick<AwsContext, 'deployment'>, component: ServiceComponentName, count: number): void {
-  const max = ctx.deployment.components[component].maxCount
-  if (max !== undefined && count > max) throw aboveMax(count, component, max)
+export function checkCount(target: ScaleTarget, count: number): void {
+  const max = target.maxCount
+  if (max !== undefined && count > max) throw aboveMax(count, target.name, max)
 }
 
 function aboveMax(count: number, component: string, max: number): CliError {
@@ -72,7 +116,9 @@ function aboveMax(count: number, component: string, max: number): CliError {
 }
 
 export interface ScaleNowResult {
-  component: ServiceComponentName
+  component: string
+  /** Every component the service runs (several for core). */
+  components: ServiceComponentName[]
   service: string
   previousDesired?: number
   desired: number
@@ -81,12 +127,12 @@ export interface ScaleNowResult {
 }
 
 /** Sets the desired count now; lowers the scalable target's minimum when needed so autoscaling does not undo it. */
-export async function scaleNow(ctx: AwsContext, component: ServiceComponentName, count: number): Promise<ScaleNowResult> {
-  const service = ctx.deployment.components[component].service
+export async function scaleNow(ctx: AwsContext, scaleTarget: ScaleTarget, count: number): Promise<ScaleNowResult> {
+  const {service, name: component} = scaleTarget
   const cluster = ctx.deployment.cluster.name
   const target = await scalableTarget(ctx, service)
   if (target && target.MaxCapacity !== undefined && count > target.MaxCapacity) throw aboveMax(count, component, target.MaxCapacity)
-  const current = await activeService(ctx, component)
+  const current = await activeService(ctx, scaleTarget)
   let minCapacity = target?.MinCapacity
   if (target && minCapacity !== undefined && count < minCapacity) {
     minCapacity = count
@@ -101,11 +147,11 @@ export async function scaleNow(ctx: AwsContext, component: ServiceComponentName,
     )
   }
   await new ECSClient(ctx.clientConfig).send(new UpdateServiceCommand({cluster, service, desiredCount: count}))
-  return {component, service, previousDesired: current.desiredCount, desired: count, minCapacity, maxCapacity: target?.MaxCapacity}
+  return {component, components: scaleTarget.components, service, previousDesired: current.desiredCount, desired: count, minCapacity, maxCapacity: target?.MaxCapacity}
 }
 
 export interface ScheduleRequest {
-  component: ServiceComponentName
+  target: ScaleTarget
   count: number
   schedule: string
   name: string
@@ -113,15 +159,15 @@ export interface ScheduleRequest {
 }
 
 /** A scheduled action needs a scalable target: register one (0..max(count, desired)) when the service has none. */
-async function ensureTarget(ctx: AwsContext, component: ServiceComponentName, count: number): Promise<ScalableTarget> {
-  const service = ctx.deployment.components[component].service
+async function ensureTarget(ctx: AwsContext, scaleTarget: ScaleTarget, count: number): Promise<ScalableTarget> {
+  const {service, name: component} = scaleTarget
   const existing = await scalableTarget(ctx, service)
   if (existing) {
     if (existing.MaxCapacity !== undefined && count > existing.MaxCapacity) throw aboveMax(count, component, existing.MaxCapacity)
     return existing
   }
   const cluster = ctx.deployment.cluster.name
-  const current = await activeService(ctx, component)
+  const current = await activeService(ctx, scaleTarget)
   const max = Math.max(count, current.desiredCount ?? 0, 1)
   await aas(ctx).send(
     new RegisterScalableTargetCommand({
@@ -136,7 +182,7 @@ async function ensureTarget(ctx: AwsContext, component: ServiceComponentName, co
 }
 
 export async function schedule(ctx: AwsContext, request: ScheduleRequest): Promise<ScheduledActionView> {
-  const target = await ensureTarget(ctx, request.component, request.count)
+  const target = await ensureTarget(ctx, request.target, request.count)
   await aas(ctx).send(
     new PutScheduledActionCommand({
       ServiceNamespace: NAMESPACE,
@@ -150,7 +196,7 @@ export async function schedule(ctx: AwsContext, request: ScheduleRequest): Promi
   )
   return {
     name: request.name,
-    component: request.component,
+    component: request.target.name,
     service: target.ResourceId?.split('/').pop() ?? '',
     schedule: request.schedule,
     timezone: request.timezone ?? 'UTC',
@@ -170,8 +216,11 @@ export interface ScheduledActionView {
   createdAt?: string
 }
 
+/** The name a service is scaled by: its component, or the shared service's name (core). */
 function componentOfService(ctx: AwsContext, service: string): string | undefined {
-  return SERVICE_COMPONENTS.find((name) => ctx.deployment.components[name].service === service)
+  const found = SERVICE_COMPONENTS.find((name) => ctx.deployment.components[name].service === service)
+  if (found && (ctx.deployment.components[found].sharedWith?.length ?? 0) > 0) return SHARED_SERVICES.find((g) => service.endsWith(`-${g}`)) ?? found
+  return found
 }
 
 function view(ctx: AwsContext, action: ScheduledAction): ScheduledActionView {
@@ -208,9 +257,8 @@ async function allActions(ctx: AwsContext, filter: {names?: string[]; resourceId
 }
 
 /** The scheduled actions of this deployment's services (one component's, when given). */
-export async function listSchedules(ctx: AwsContext, component?: ServiceComponentName): Promise<ScheduledActionView[]> {
-  const resource =
-    component ? resourceId(ctx.deployment.cluster.name, ctx.deployment.components[component].service) : undefined
+export async function listSchedules(ctx: AwsContext, target?: ScaleTarget): Promise<ScheduledActionView[]> {
+  const resource = target ? resourceId(ctx.deployment.cluster.name, target.service) : undefined
   const actions = await allActions(ctx, {resourceId: resource})
   return actions.map((a) => view(ctx, a)).sort((a, b) => a.name.localeCompare(b.name))
 }
@@ -243,7 +291,7 @@ export function actionName(input: string): string {
   return input
 }
 
-export function defaultActionName(component: ServiceComponentName, count: number, at: Date): string {
+export function defaultActionName(component: string, count: number, at: Date): string {
   const stamp = at.toISOString().slice(0, 16).replaceAll('-', '').replace(':', '')
   return `airflow-ecs-${component}-to-${count}-${stamp}`
 }

@@ -9,6 +9,7 @@ export function render(s: Status): string {
       : `Terraform: the project's own module in ${s.infra.terraformDir} (ejected; upgrades of airflow-ecs do not change it)`,
     table(s.components, [
       {header: 'component', get: (c) => c.component},
+      {header: 'service', get: (c) => c.service},
       {header: 'desired', get: (c) => c.desired, align: 'right'},
       {header: 'running', get: (c) => c.running, align: 'right'},
       {header: 'pending', get: (c) => c.pending, align: 'right'},

@@ -60,6 +60,7 @@ export interface Status {
 async function failedTasks(ecs: ECSClient, ctx: AwsContext): Promise<FailedTask[]> {
   const cluster = ctx.deployment.cluster.name
   const sources: Array<{component: string; container: string; target: ComponentTarget; list: ListTasksCommandInput}> = [
+    // A shared service's stopped task is listed once per component, each looking at its own container.
     ...SERVICE_COMPONENTS.map((component) => {
       const target = ctx.deployment.components[component]
       return {component: component as string, container: target.container, target, list: {cluster, serviceName: target.service, desiredStatus: 'STOPPED' as const, maxResults: 10}}
@@ -82,6 +83,10 @@ async function failedTasks(ecs: ECSClient, ctx: AwsContext): Promise<FailedTask[
       const normalStop = /Scaling activity|deployment|Essential container in task exited|Task stopped by user|airflow-ecs/i.test(t.stoppedReason ?? '')
       const failed = (exitCode !== undefined && exitCode !== 0) || (exitCode === undefined && !normalStop)
       if (!failed) continue
+      // A shared task (compact's core): the containers ECS stopped because another one exited
+      // (SIGTERM 143, SIGKILL 137) did not fail; the one that exited is listed under its own name.
+      const stoppedByEcs = exitCode === 143 || exitCode === 137
+      if (stoppedByEcs && t.containers?.some((x) => x.name !== src.container && typeof x.exitCode === 'number' && ![0, 137, 143].includes(x.exitCode))) continue
       const taskId = t.taskArn!.split('/').pop()!
       out.push({component: src.component, taskId, stoppedAt: t.stoppedAt?.toISOString(), stoppedReason: t.stoppedReason || c?.reason, exitCode, lastLines: [], target: src.target})
     }
@@ -109,7 +114,8 @@ async function targetHealth(ctx: AwsContext): Promise<Status['targets']> {
 export async function status(ctx: AwsContext): Promise<Status> {
   const ecs = new ECSClient(ctx.clientConfig)
   const cluster = ctx.deployment.cluster.name
-  const names = SERVICE_COMPONENTS.map((c) => ctx.deployment.components[c].service)
+  // compact: several components share one service; ask for each service once.
+  const names = [...new Set(SERVICE_COMPONENTS.map((c) => ctx.deployment.components[c].service))]
   const described = (await ecs.send(new DescribeServicesCommand({cluster, services: names}))).services ?? []
   const components = SERVICE_COMPONENTS.map((component) => {
     const s = described.find((x) => x.serviceName === ctx.deployment.components[component].service)

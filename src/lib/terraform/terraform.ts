@@ -6,7 +6,7 @@
 import {chmodSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
-import {type Settings, ensureCacheDir, terraformChildEnv, writePrivate} from '../config/resolver.js'
+import {type Settings, deploymentArchitecture, ensureCacheDir, terraformChildEnv, writePrivate} from '../config/resolver.js'
 import {CliError} from '../errors.js'
 import {type RunOptions, run} from '../process/runner.js'
 import {explainTerraform} from './diagnostics.js'
@@ -63,7 +63,8 @@ export function requireTerraformDir(settings: Settings): void {
 
 /**
  * The non-secret settings of airflow-ecs.json as Terraform variables: project_name,
- * allowed_cidrs, min_workers / max_workers, image, plus anything under "terraformVars"
+ * allowed_cidrs, min_workers / max_workers, topology, cpu_architecture, the schedule preset
+ * and its time zone, image, plus anything under "terraformVars"
  * (e.g. {"certificate_arn": "...", "db_multi_az": true}).
  */
 export function tfvars(settings: Settings, image?: string): Record<string, unknown> {
@@ -73,6 +74,17 @@ export function tfvars(settings: Settings, image?: string): Record<string, unkno
   if (settings.file.workers?.max !== undefined) vars.max_workers = settings.file.workers.max
   const dags = settings.file.dags as {source?: unknown} | undefined
   if (dags?.source === 'image' || dags?.source === 'bundle') vars.dags_source = dags.source
+  if (typeof settings.file.topology === 'string') vars.topology = settings.file.topology.toLowerCase()
+  // Only when the file says (ARM64 is the module's default): an older project's
+  // "platform": "linux/amd64" keeps its tasks on the architecture its image was built for.
+  if (typeof settings.file.architecture === 'string' || (typeof settings.file.platform === 'string' && !settings.file.platform.includes(','))) {
+    vars.cpu_architecture = deploymentArchitecture(settings)
+  }
+  if (settings.file.schedule === 'office-hours') {
+    vars.scale_to_zero_preset = 'office-hours'
+    // The user's time zone: the file's, else this machine's.
+    vars.schedule_timezone = settings.file.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC'
+  } else if (typeof settings.file.timezone === 'string') vars.schedule_timezone = settings.file.timezone
   const extra = settings.file.terraformVars
   if (extra && typeof extra === 'object' && !Array.isArray(extra)) Object.assign(vars, extra)
   if (image) vars.image = image
