@@ -85,7 +85,9 @@ try {
   }
 
   // `dags deploy` of a one-file change in a 200-file folder (target: <= 2 s wall, <= 3 write
-  // requests), and of no change (no write). Every S3 request counted by a proxy before moto.
+  // requests to the bundle), and of no change (no write). Every S3 request counted by a proxy
+  // before moto. A published version is also a release (issue 11): one more write, under
+  // releases/, counted on its own.
   const proxy = await startS3Proxy(moto.endpoint)
   const dags = mkdtempSync(join(tmpdir(), 'airflow-ecs-bench-dags-'))
   try {
@@ -96,20 +98,23 @@ try {
     await timeAsync(process.execPath, [cli, 'dags', 'deploy', '--dir', dags], dagsEnv) // the first publish
     const one = []
     const oneWrites = []
+    const releaseWrites = []
     const none = []
     const noneWrites = []
     for (let i = 0; i < Math.min(runs, 7); i++) {
       writeFileSync(join(dags, 'dag_42.py'), dag(42, `v${i + 1}`))
       proxy.reset()
       one.push(await timeAsync(process.execPath, [cli, 'dags', 'deploy', '--dir', dags], dagsEnv))
-      oneWrites.push(proxy.writes().length)
+      oneWrites.push(proxy.writes().filter((w) => !w.path.includes('/releases/')).length)
+      releaseWrites.push(proxy.writes().filter((w) => w.path.includes('/releases/')).length)
       proxy.reset()
       none.push(await timeAsync(process.execPath, [cli, 'dags', 'deploy', '--dir', dags], dagsEnv))
       noneWrites.push(proxy.writes().length)
     }
     const w1 = Math.max(...oneWrites)
     const w0 = Math.max(...noneWrites)
-    rows.push({label: `\`dags deploy\`, 1 file changed of 200 (${w1} write requests)`, a: median(one), b: NaN, ratio: NaN, targetText: '≤ 2000 ms, ≤ 3 writes', ok: Math.max(...one) <= 2000 && w1 <= 3})
+    const wr = Math.max(...releaseWrites)
+    rows.push({label: `\`dags deploy\`, 1 file changed of 200 (${w1} bundle writes + ${wr} release record)`, a: median(one), b: NaN, ratio: NaN, targetText: '≤ 2000 ms, ≤ 3 bundle writes, 1 release', ok: Math.max(...one) <= 2000 && w1 <= 3 && wr <= 1})
     rows.push({label: `\`dags deploy\`, no change (${w0} write requests)`, a: median(none), b: NaN, ratio: NaN, targetText: '0 writes', ok: w0 === 0})
   } finally {
     rmSync(dags, {recursive: true, force: true})

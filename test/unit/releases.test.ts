@@ -180,4 +180,30 @@ describe('with AWS mocked', () => {
       stsm.restore()
     }
   })
+
+  it('a deploy reads the newest 50 releases, not the whole history, unless none of them succeeded', async () => {
+    const {mockClient, s3, ctx} = await mocked()
+    const {recentReleases} = await import('../../dist/lib/releases/store.js')
+    const s3m = mockClient(s3.S3Client)
+    try {
+      const keys = Array.from({length: 120}, (_, i) => ({Key: `releases/${String(i + 1).padStart(8, '0')}.json`}))
+      s3m.on(s3.ListObjectsV2Command).resolves({Contents: keys})
+      let outcome = 'succeeded'
+      s3m.on(s3.GetObjectCommand).callsFake(async (input: any) => {
+        const n = Number(/(\d+)\.json$/.exec(input.Key)![1])
+        return {Body: {transformToString: async () => JSON.stringify(release(n, {outcome: n <= 10 ? 'succeeded' : outcome}))}}
+      })
+      const window = await recentReleases(ctx)
+      assert.equal(window.length, 50)
+      assert.equal(window[0].number, 120)
+      assert.equal(s3m.commandCalls(s3.GetObjectCommand).length, 50)
+      s3m.resetHistory()
+      outcome = 'failed'
+      const all = await recentReleases(ctx)
+      assert.equal(all.length, 120, 'no success among the newest 50: the whole history is read')
+      assert.equal(liveRelease(all)?.number, 10)
+    } finally {
+      s3m.restore()
+    }
+  })
 })

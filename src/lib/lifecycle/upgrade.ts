@@ -7,7 +7,7 @@ import {type AwsContext, contextFor} from '../aws/context.js'
 import {type Settings, loadDeployment, resolveSettings} from '../config/resolver.js'
 import {CliError, invalid} from '../errors.js'
 import {writeProjectSetting} from '../project/settings.js'
-import {databaseVersion, listReleases} from '../releases/store.js'
+import {databaseVersion, recentReleases} from '../releases/store.js'
 import {airflowVersion, checkAirflowVersion, checkUpgradeTarget} from '../releases/version.js'
 import {type DeployOptions, type DeployResult, deploy} from './deploy.js'
 
@@ -27,7 +27,7 @@ async function deployedVersion(settings: Settings): Promise<{ctx?: AwsContext; v
   } catch (error) {
     if ((error as {code?: string}).code !== 'NO_DEPLOYMENT') throw error
   }
-  const history = ctx?.deployment.bucket ? await listReleases(ctx) : []
+  const history = ctx?.deployment.bucket ? await recentReleases(ctx) : []
   return {ctx, version: databaseVersion(history) ?? airflowVersion(settings)}
 }
 

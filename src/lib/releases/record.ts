@@ -11,9 +11,9 @@ import {
   databaseVersion,
   finishRelease,
   gitCommit,
-  listReleases,
   liveRelease,
   liveServices,
+  recentReleases,
   whoAmI,
 } from './store.js'
 
@@ -43,7 +43,7 @@ export async function startRelease(ctx: AwsContext, options: StartOptions): Prom
     options.log('the Terraform outputs name no bucket: this release is not recorded')
     return undefined
   }
-  const [history, who] = await Promise.all([listReleases(ctx), whoAmI(ctx)])
+  const [history, who] = await Promise.all([recentReleases(ctx), whoAmI(ctx)])
   const previous = liveRelease(history)
   const dbVersion = databaseVersion(history)
   const release = await claimRelease(ctx, {
@@ -98,7 +98,7 @@ export async function endRelease(ctx: AwsContext, rec: Recorder | undefined, err
 export async function recordDagsRelease(ctx: AwsContext, version: string, note: (line: string) => void): Promise<number | undefined> {
   if (!ctx.deployment.bucket) return undefined
   try {
-    const [history, who, services] = await Promise.all([listReleases(ctx), whoAmI(ctx), liveServices(ctx).catch(() => ({}))])
+    const [history, who, services] = await Promise.all([recentReleases(ctx), whoAmI(ctx), liveServices(ctx).catch(() => ({}))])
     const previous = liveRelease(history)
     const now = new Date().toISOString()
     const release = await claimRelease(ctx, {

@@ -169,6 +169,20 @@ export async function listReleases(ctx: AwsContext, limit?: number): Promise<Rel
   return out
 }
 
+/** How many of the newest releases a deploy reads: enough to find the live one, bounded so a long history stays fast. */
+export const RECENT_RELEASES = 50
+
+/**
+ * The newest releases, enough to know the live one and the database's version: a deploy or a
+ * `dags deploy` reads this window, not the whole history (hundreds of DAG releases a month).
+ * Only when no release of the window succeeded is the rest read.
+ */
+export async function recentReleases(ctx: AwsContext): Promise<Release[]> {
+  const window = await listReleases(ctx, RECENT_RELEASES)
+  if (window.length < RECENT_RELEASES || liveRelease(window)) return window
+  return listReleases(ctx)
+}
+
 /** Who runs this: the STS caller and the git user of the project. */
 export async function whoAmI(ctx: AwsContext): Promise<Release['who']> {
   const gitUser = spawnSync('git', ['config', 'user.name'], {cwd: ctx.settings.projectRoot, encoding: 'utf8'}).stdout?.trim() || undefined
