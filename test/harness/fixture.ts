@@ -178,11 +178,11 @@ export async function createFixture(moto: Moto, project = 'airflow', topology: F
 }
 
 /** moto, the SDK-made deployment and its (empty, immutable) ECR repository: what build tests stand on. */
-export async function startWithEcr(): Promise<{moto: Moto; fx: Fixture}> {
+export async function startWithEcr(topology: FixtureTopology = 'ha'): Promise<{moto: Moto; fx: Fixture}> {
   const {startMoto} = await import('./moto.ts')
   const {CreateRepositoryCommand, ECRClient} = await import('@aws-sdk/client-ecr')
   const moto = await startMoto()
-  const fx = await createFixture(moto)
+  const fx = await createFixture(moto, 'airflow', topology)
   await new ECRClient(sdkConfig(moto)).send(new CreateRepositoryCommand({repositoryName: 'airflow', imageTagMutability: 'IMMUTABLE'}))
   return {moto, fx}
 }

@@ -155,7 +155,7 @@ describe('deploy, operate, destroy', {timeout: 900_000}, () => {
     assert.deepEqual(tfvars, {project_name: 'airflow', image: IMAGE})
     assert.equal(out.release, 1)
     firstTaskDefinitions = await serviceTaskDefinitions('airflow')
-    assert.equal(Object.keys(firstTaskDefinitions).length, 6)
+    assert.equal(Object.keys(firstTaskDefinitions).length, 3)
   })
 
   it('a second deploy converges: nothing to change, ECR and the admin user kept', async () => {

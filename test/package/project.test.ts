@@ -17,7 +17,8 @@ let moto: Moto
 let fx: Fixture
 
 before(async () => {
-  ;({moto, fx} = await startWithEcr())
+  // Today's default deployment (compact, ARM64), as the project `init --yes` writes (linux/arm64).
+  ;({moto, fx} = await startWithEcr('compact'))
   const init = await runCli(['init', '--yes'], {env: fx.env})
   assert.equal(init.code, 0, init.stderr)
 })
