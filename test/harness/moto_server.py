@@ -481,6 +481,33 @@ for _name in ("authorize_security_group_ingress", "revoke_security_group_ingress
               "modify_security_group_rules", "delete_security_group"):
     setattr(SecurityGroupBackend, _name, _serialized(getattr(SecurityGroupBackend, _name)))
 
+# Gap: revoking a rule by an ID the group does not have answers InvalidPermission.NotFound;
+# AWS answers InvalidSecurityGroupRuleId.NotFound, which the Terraform provider takes as "already
+# deleted". Under load a revoke is sometimes sent twice (an SDK retry of a request moto had
+# already done), and destroy then failed on moto where it passes on AWS.
+from moto.ec2.exceptions import InvalidSecurityGroupRuleIdNotFoundError  # noqa: E402
+
+
+def _unknown_rule_ids(method, rules_of):
+    def checked(self, group_name_or_id, *args, **kwargs):
+        ids = kwargs.get("security_rule_ids")
+        if ids:
+            with _SG_LOCK:
+                group = self.get_security_group_by_name_or_id(group_name_or_id, kwargs.get("vpc_id"))
+                known = {rule.id for rule in rules_of(group)} if group is not None else set()
+                missing = [i for i in ids if i not in known]
+                if group is not None and missing:
+                    raise InvalidSecurityGroupRuleIdNotFoundError(missing[0])
+                return method(self, group_name_or_id, *args, **kwargs)
+        return method(self, group_name_or_id, *args, **kwargs)
+    return checked
+
+
+SecurityGroupBackend.revoke_security_group_egress = _unknown_rule_ids(
+    SecurityGroupBackend.revoke_security_group_egress, lambda g: g.egress_rules)
+SecurityGroupBackend.revoke_security_group_ingress = _unknown_rule_ids(
+    SecurityGroupBackend.revoke_security_group_ingress, lambda g: g.ingress_rules)
+
 # Gap: a security group rule that references another group loses its description
 # (moto keeps it only for CIDR rules), so Terraform plans to set it again every time.
 from moto.ec2.models.security_groups import SecurityGroupRule  # noqa: E402

@@ -22,7 +22,7 @@
 import {type AwsContext} from '../aws/context.js'
 import {CliError, EXIT} from '../errors.js'
 import {startTask} from '../ecs/standalone.js'
-import {attach} from '../ecs/task-runner.js'
+import {attach, markedJson} from '../ecs/task-runner.js'
 
 export const WAIT_MARKER = 'AIRFLOW_ECS_DAGS_WAIT '
 
@@ -129,13 +129,7 @@ interface WaitLine {
 }
 
 export function parseWaitLine(line: string): WaitLine | undefined {
-  const at = line.indexOf(WAIT_MARKER)
-  if (at < 0) return undefined
-  try {
-    return JSON.parse(line.slice(at + WAIT_MARKER.length)) as WaitLine
-  } catch {
-    return undefined
-  }
+  return markedJson<WaitLine>(line, WAIT_MARKER)
 }
 
 export interface WaitOptions {

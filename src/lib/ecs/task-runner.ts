@@ -19,6 +19,20 @@ export interface TaskReport {
   stop: string
 }
 
+/**
+ * The JSON a one-off task's script printed after `marker` on one of its log lines (how
+ * `connections check` and `dags deploy --wait` hear back from Airflow); undefined on any other line.
+ */
+export function markedJson<T>(line: string, marker: string): T | undefined {
+  const at = line.indexOf(marker)
+  if (at < 0) return undefined
+  try {
+    return JSON.parse(line.slice(at + marker.length)) as T
+  } catch {
+    return undefined
+  }
+}
+
 export function report(bin: string, started: StartedTask, result?: TaskOutcome | 'detached'): TaskReport {
   const base: TaskReport = {
     taskId: started.taskId,

@@ -7,7 +7,7 @@
 import {type AwsContext} from '../aws/context.js'
 import {CliError} from '../errors.js'
 import {startTask} from '../ecs/standalone.js'
-import {type AttachIO, type TaskReport, attach} from '../ecs/task-runner.js'
+import {type AttachIO, type TaskReport, attach, markedJson} from '../ecs/task-runner.js'
 import {prefixFor} from './kinds.js'
 
 export const CHECK_MARKER = 'AIRFLOW_ECS_CHECK '
@@ -69,13 +69,7 @@ export interface CheckResult {
 
 /** The result in a log line, if this is the line. */
 export function parseCheckLine(line: string): CheckResult | undefined {
-  const at = line.indexOf(CHECK_MARKER)
-  if (at < 0) return undefined
-  try {
-    return JSON.parse(line.slice(at + CHECK_MARKER.length)) as CheckResult
-  } catch {
-    return undefined
-  }
+  return markedJson<CheckResult>(line, CHECK_MARKER)
 }
 
 export interface CheckOutcome {
