@@ -14,12 +14,19 @@ export default class DagsRollback extends BaseCommand {
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(DagsRollback)
     const [{awsContext}, {describeChange, rollback}] = await Promise.all([import('../../lib/aws/context.js'), import('../../lib/dags/bundle.js')])
-    const r = await rollback(await awsContext(flags), args.version)
+    const ctx = await awsContext(flags)
+    const r = await rollback(ctx, args.version)
+    // The restored bytes are a new bundle version, so a new release too (as `dags deploy` records).
+    let release: number | undefined
+    if (r.published) {
+      const {recordDagsRelease} = await import('../../lib/releases/record.js')
+      release = await recordDagsRelease(ctx, r.version, (line) => this.note(line))
+    }
     this.log(
       r.published
-        ? `Rolled back to ${r.target}: ${describeChange(r.change)}. Live as version ${r.version}; the dag-processor sees it within about ${r.refreshInterval} s.`
+        ? `Rolled back to ${r.target}: ${describeChange(r.change)}. Live as version ${r.version}; the dag-processor sees it within about ${r.refreshInterval} s.${release ? ` Recorded as release ${release}.` : ''}`
         : `${r.target} is what is live already: nothing written.`,
     )
-    return r
+    return release ? {...r, release} : r
   }
 }
