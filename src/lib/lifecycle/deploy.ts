@@ -188,6 +188,8 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
   let rec: Recorder | undefined
   let snapshot: string | undefined
   let bundleVersion: string | undefined
+  // What the release records of the DAG bundle, however the deploy ends.
+  const bundleExtra = () => (bundleVersion ? {dagBundleVersion: bundleVersion} : {})
   let planned: AwsContext | undefined
   // Saved plans hold sensitive values in plain text: they do not outlive this run.
   try {
@@ -274,7 +276,7 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
       steps.skip(SERVICES_APPLY, 'no changes')
     }
   } catch (error) {
-    if (planned) await endRelease(planned, rec, error, bundleVersion ? {dagBundleVersion: bundleVersion} : {})
+    if (planned) await endRelease(planned, rec, error, bundleExtra())
     throw error
   } finally {
     rmSync(planFile, {force: true})
@@ -287,10 +289,10 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
   try {
     await steps.run('services stable', (log) => waitStable(ctx, options.stableTimeoutMs, log))
   } catch (error) {
-    await endRelease(ctx, rec, error, bundleVersion ? {dagBundleVersion: bundleVersion} : {})
+    await endRelease(ctx, rec, error, bundleExtra())
     throw error
   }
-  await endRelease(ctx, rec, undefined, bundleVersion ? {dagBundleVersion: bundleVersion} : {})
+  await endRelease(ctx, rec, undefined, bundleExtra())
   // Retention: the CLI's pre-migration snapshots beyond the newest N go (never the newest).
   // Best effort: the deploy succeeded; a refused deletion is said, not fatal.
   const deletedSnapshots = snapshot

@@ -11,7 +11,7 @@ import {type AwsContext, contextFor, s3Config} from '../aws/context.js'
 import {parseDeployment} from '../config/deployment.js'
 import {type Settings, workspace} from '../config/resolver.js'
 import {finalSnapshotName, snapshotMonthlyUsd} from '../releases/snapshots.js'
-import {ECR_REPOSITORY, Terraform} from '../terraform/terraform.js'
+import {ECR_REPOSITORY, type StateResource, Terraform} from '../terraform/terraform.js'
 import {type StepTiming, Steps} from './steps.js'
 
 export interface DestroyResult {
@@ -97,10 +97,10 @@ const BUCKET = 'aws_s3_bucket.airflow'
  * Terraform state holds. The region comes from the settings, the outputs, or the
  * repository's ARN in the state.
  */
-export async function contentsToEmpty(ctx: AwsContext | undefined, settings: Settings): Promise<AwsContext | undefined> {
+export async function contentsToEmpty(ctx: AwsContext | undefined, settings: Settings, readState: () => Promise<StateResource[]>): Promise<AwsContext | undefined> {
   const named = {repository: ctx?.deployment.ecr?.repositoryName, bucket: ctx?.deployment.bucket}
   if (named.repository && named.bucket) return ctx
-  const state = await new Terraform(settings).state()
+  const state = await readState()
   const repo = state.find((r) => r.address === ECR_REPOSITORY)?.values as {name?: string; arn?: string} | undefined
   const bucket = state.find((r) => r.address === BUCKET)?.values as {bucket?: string} | undefined
   const repository = named.repository ?? repo?.name
@@ -124,7 +124,10 @@ export async function destroy(ctx: AwsContext | undefined, settings: Settings, f
   let deletedImages = 0
   let deletedObjects = 0
   await steps.run('terraform init', (log) => new Terraform(settings, log).init())
-  const target = await contentsToEmpty(ctx, settings)
+  // `terraform show` once, whoever asks first (emptying, then the final snapshot's setting).
+  let state: Promise<StateResource[]> | undefined
+  const readState = () => (state ??= new Terraform(settings).state())
+  const target = await contentsToEmpty(ctx, settings, readState)
   if (target) {
     ;[deletedImages, deletedObjects] = await steps.parallel<number>([
       {title: 'empty the ECR repository', work: () => emptyRepository(target)},
@@ -135,7 +138,7 @@ export async function destroy(ctx: AwsContext | undefined, settings: Settings, f
   }
   // The final snapshot's name goes into the state first (a Terraform-only attribute: no AWS
   // change), since terraform destroy deletes with what the state holds.
-  const db = (await new Terraform(settings).state()).find((r) => r.address === DATABASE)?.values as {allocated_storage?: number} | undefined
+  const db = (await readState()).find((r) => r.address === DATABASE)?.values as {allocated_storage?: number} | undefined
   const name = finalSnapshotName(settings.project, workspace(settings.terraformDir))
   const vars = db ? [`-var=db_skip_final_snapshot=${options.skipFinalSnapshot === true}`, ...(options.skipFinalSnapshot ? [] : [`-var=db_final_snapshot_identifier=${name}`])] : []
   // No database in the state (a deploy that stopped early): nothing to keep, no step.

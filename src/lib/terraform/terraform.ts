@@ -136,7 +136,7 @@ export function imageIndependentTargets(changes: PlannedChange[]): string[] {
     .filter((a, i, all) => all.indexOf(a) === i)
 }
 
-interface StateResource {
+export interface StateResource {
   address: string
   type: string
   values: Record<string, unknown>
