@@ -1,8 +1,8 @@
 // What `task` and `task attach` share: wait for a started task with its log on screen,
 // detach on Ctrl-C, and turn the outcome into a report and an exit code.
 import {type AwsContext} from '../aws/context.js'
-import {EXIT} from '../errors.js'
-import {type StartedTask, type TaskOutcome, waitForTask} from './standalone.js'
+import {CliError, EXIT} from '../errors.js'
+import {type StartedTask, type TaskOutcome, startTask, waitForTask} from './standalone.js'
 
 export interface TaskReport {
   taskId: string
@@ -80,5 +80,40 @@ export async function attach(
     return {report: r, exitCode: result.cliExitCode}
   } finally {
     process.removeListener('SIGINT', onInterrupt)
+  }
+}
+
+export interface StepTaskOptions {
+  /** What runs, for the messages: "`airflow db migrate`". */
+  what: string
+  /** The command to run again once it is fixed: "deploy", "rollback". */
+  again: string
+  /** Said after "exited with code N": what that left as it was. */
+  consequence?: string
+  /** Added to the hint of a failure (where the data went first, …). */
+  hint?: string
+}
+
+/**
+ * One Airflow command as a one-off task inside a multi-step command (deploy's migration,
+ * rollback's downgrade): the log streamed into the step, and a failure or a Ctrl-C turned
+ * into the error that ends the step, saying how to follow the task and what to run again.
+ */
+export async function runStepTask(ctx: AwsContext, bin: string, command: string[], log: (line: string) => void, options: StepTaskOptions): Promise<void> {
+  const started = await startTask(ctx, {command, size: {}, environment: []})
+  log(`task ${started.taskId}`)
+  const {exitCode} = await attach(ctx, bin, started, {line: log, note: log})
+  if (exitCode === EXIT.interrupted) {
+    throw new CliError(`Interrupted while waiting for ${options.what}; task ${started.taskId} keeps running.`, {
+      code: 'CANCELLED',
+      exitCode: EXIT.interrupted,
+      hint: `Follow it with \`${bin} task attach ${started.taskId}\`, then run ${options.again} again.`,
+    })
+  }
+  if (exitCode !== 0) {
+    throw new CliError(`${options.what} exited with code ${exitCode}${options.consequence ? `; ${options.consequence}` : ''}.`, {
+      code: 'PROCESS_FAILED',
+      hint: `Read its log with \`${bin} logs standalone --since 1h\` (task ${started.taskId}), fix the cause, and run ${options.again} again.${options.hint ? ` ${options.hint}` : ''}`,
+    })
   }
 }

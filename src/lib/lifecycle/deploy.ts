@@ -16,8 +16,7 @@ import {type Settings, loadDeployment} from '../config/resolver.js'
 import {buildImage, checkImageRef, gitTag, tagExists} from '../docker/build.js'
 import {checkRequirements} from '../docker/recipe.js'
 import {type Check, credentialsCheck, dockerChecks, nodeCheck, regionCheck, terraformCheck} from '../doctor/doctor.js'
-import {startTask} from '../ecs/standalone.js'
-import {attach} from '../ecs/task-runner.js'
+import {runStepTask} from '../ecs/task-runner.js'
 import {CliError, EXIT, mapError} from '../errors.js'
 import {childProcessMs} from '../process/runner.js'
 import {prepareInfra} from '../project/infra.js'
@@ -73,23 +72,8 @@ export interface DeployResult {
   timing: {totalSeconds: number; childProcessSeconds: number; cliCpuSeconds: number}
 }
 
-async function runTask(ctx: AwsContext, bin: string, command: string[], log: (line: string) => void, what: string): Promise<void> {
-  const started = await startTask(ctx, {command, size: {}, environment: []})
-  log(`task ${started.taskId}`)
-  const {exitCode} = await attach(ctx, bin, started, {line: log, note: log})
-  if (exitCode === EXIT.interrupted) {
-    throw new CliError(`Interrupted while waiting for ${what}; task ${started.taskId} keeps running.`, {
-      code: 'CANCELLED',
-      exitCode: EXIT.interrupted,
-      hint: `Follow it with \`${bin} task attach ${started.taskId}\`, then run deploy again.`,
-    })
-  }
-  if (exitCode !== 0) {
-    throw new CliError(`${what} exited with code ${exitCode}.`, {
-      code: 'PROCESS_FAILED',
-      hint: `Read its log with \`${bin} logs standalone --since 1h\` (task ${started.taskId}), fix the cause, and run deploy again.`,
-    })
-  }
+function runTask(ctx: AwsContext, bin: string, command: string[], log: (line: string) => void, what: string): Promise<void> {
+  return runStepTask(ctx, bin, command, log, {what, again: 'deploy'})
 }
 
 function restoreRefused(snapshot: string): CliError {

@@ -109,16 +109,13 @@ export async function rollback(ctx: AwsContext, options: RollbackOptions): Promi
       await steps.run('db snapshot', (log) => createSnapshot(ctx, name, log))
       rec.release.snapshot = name
       await steps.run('db downgrade', async (log) => {
-        const [{startTask}, {attach}] = await Promise.all([import('../ecs/standalone.js'), import('../ecs/task-runner.js')])
-        const started = await startTask(ctx, {command: ['db', 'downgrade', '--to-version', target.airflowVersion!, '--yes'], size: {}, environment: []})
-        log(`task ${started.taskId}`)
-        const {exitCode} = await attach(ctx, options.bin, started, {line: log, note: log})
-        if (exitCode !== 0) {
-          throw new CliError(`\`airflow db downgrade\` exited with code ${exitCode}; the services were not touched.`, {
-            code: 'PROCESS_FAILED',
-            hint: `Read its log with \`${options.bin} logs standalone --since 1h\`. The database was snapshotted first as ${name}.`,
-          })
-        }
+        const {runStepTask} = await import('../ecs/task-runner.js')
+        await runStepTask(ctx, options.bin, ['db', 'downgrade', '--to-version', target.airflowVersion!, '--yes'], log, {
+          what: '`airflow db downgrade`',
+          again: 'rollback',
+          consequence: 'the services were not touched',
+          hint: `The database was snapshotted first as ${name}.`,
+        })
       })
       rec.databaseVersion = target.airflowVersion
     }
