@@ -135,8 +135,14 @@ def main(
     settings = Settings.from_env(env)
     if stop is None:
         stop = threading.Event()
+    # Event.set() takes the lock that Event.wait() holds for a moment on this same thread: called
+    # right in the handler, a signal landing in that moment deadlocks the task until SIGKILL.
+    # Set from a thread of its own, it waits for the main thread to let go of the lock.
+    def request_stop(*_: object) -> None:
+        threading.Thread(target=stop.set, name="stop", daemon=True).start()
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, request_stop)
     if count is None:
         count = db_counter(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
     if put is None:
