@@ -1,4 +1,4 @@
-// The base of every command: global flags (--profile, --region), and one way to fail:
+// The base of every command: global flags (--profile, --region, --env), and one way to fail:
 // the error mapper's line of what happened and line of what to do, a non-zero exit,
 // a stack trace only with DEBUG set, a JSON error object with --json.
 import {Command, Flags, type Interfaces} from '@oclif/core'
@@ -14,6 +14,10 @@ export abstract class BaseCommand extends Command {
     }),
     region: Flags.string({
       description: 'AWS region (default: AWS_REGION, airflow-ecs.json, then the region of the deployment).',
+      helpGroup: 'GLOBAL',
+    }),
+    env: Flags.string({
+      description: 'Environment: an entry of "environments" in airflow-ecs.json (default: AIRFLOW_ECS_ENV, else the project itself).',
       helpGroup: 'GLOBAL',
     }),
   }

@@ -24,6 +24,8 @@ const REMOTE_STATE_TTL_MS = 5 * 60 * 1000
 export interface GlobalFlags {
   profile?: string
   region?: string
+  /** An entry of "environments" in airflow-ecs.json. */
+  env?: string
 }
 
 /** airflow-ecs.json: everything optional; written by `airflow-ecs init`. */
