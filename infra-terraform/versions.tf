@@ -1,5 +1,7 @@
 terraform {
-  required_version = ">= 1.6"
+  # 1.10: the S3 backend's own lock file (use_lockfile), which airflow-ecs uses for the state in
+  # the account; no DynamoDB table. The backend block is written by the CLI (airflow-ecs.backend.tf).
+  required_version = ">= 1.10"
 
   required_providers {
     aws = {

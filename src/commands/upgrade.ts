@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../lib/command.js'
+import {BaseCommand, stateFlags} from '../lib/command.js'
 
 export default class Upgrade extends BaseCommand {
   static override summary = 'Move the deployment to another Airflow version, safely: snapshot, migrate, then roll the services.'
@@ -10,6 +10,7 @@ export default class Upgrade extends BaseCommand {
   static override enableJsonFlag = true
   static override examples = ['<%= config.bin %> upgrade --to 3.3.3 --image 123456789012.dkr.ecr.us-east-1.amazonaws.com/airflow-airflow:3f2a9c1d0b7e --dry-run', '<%= config.bin %> upgrade --to 3.3.3 --yes']
   static override flags = {
+    ...stateFlags,
     to: Flags.string({description: 'The Airflow version to move to, e.g. 3.3.3.', required: true}),
     'dry-run': Flags.boolean({description: 'Only show the migration SQL (airflow db migrate --show-sql-only, in a one-off task); change nothing.'}),
     image: Flags.string({description: 'A prebuilt image of the new version instead of building one.', exclusive: ['tag']}),

@@ -6,6 +6,13 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 import {type CliError, mapError} from './errors.js'
 import {paint} from './ui/output.js'
 
+/** The flags of every command that changes the deployment through Terraform. */
+export const stateFlags = {
+  'lock-timeout': Flags.string({
+    description: 'Wait this long for the state lock another deploy or destroy holds (e.g. 5m; default: fail at once, naming who holds it).',
+  }),
+}
+
 export abstract class BaseCommand extends Command {
   static override baseFlags = {
     profile: Flags.string({

@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'PROCESS_FAILED'
   | 'ROLLOUT_FAILED'
   | 'SERVICE_NOT_FOUND'
+  | 'STATE_LOCKED'
+  | 'STATE_INVALID'
   | 'THROTTLED'
   | 'TIMEOUT'
   | 'UNEXPECTED'

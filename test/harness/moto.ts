@@ -56,6 +56,8 @@ export function awsEnv(endpoint: string): Record<string, string> {
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    // moto has no per-bucket host names: path-style S3 addresses, for the SDK and the S3 backend alike.
+    AIRFLOW_ECS_S3_PATH_STYLE: '1',
   }
 }
 

@@ -613,6 +613,36 @@ def _restore_traced(self, from_snapshot_id, overrides):
 rds_models.RDSBackend.restore_db_instance_from_db_snapshot = _restore_traced
 
 
+# Gaps: moto has no aws:SecureTransport, evaluates only StringEquals conditions (a Bool
+# condition counts as met), and DENIES with a statement whose Condition does not hold
+# rather than not applying it. The
+# Terraform state bucket's TLS-only policy (Deny when aws:SecureTransport is false) then
+# refuses every request. moto stands in for AWS's https endpoint: requests count as TLS,
+# and a statement whose conditions fail is neutral, as in AWS.
+from moto.iam import access_control as _access_control  # noqa: E402
+from moto.iam import policy_conditions as _policy_conditions  # noqa: E402
+
+
+def _bool_operation(expected, actual):
+    wanted = expected if isinstance(expected, list) else [expected]
+    return str(actual).lower() in [str(w).lower() for w in wanted]
+
+
+_policy_conditions.CONDITION_OPERATIONS.setdefault("Bool", _bool_operation)
+
+_orig_statement_permitted = _access_control.IAMPolicyStatement.is_action_permitted
+
+
+def _statement_permitted(self, action, resource="*", principal=None, incoming_condition_values=None):
+    values = {"aws:SecureTransport": "true", **(incoming_condition_values or {})}
+    if self._statement.get("Condition") and not self._check_conditions(values):
+        return _access_control.PermissionResult.NEUTRAL
+    return _orig_statement_permitted(self, action, resource, principal, values)
+
+
+_access_control.IAMPolicyStatement.is_action_permitted = _statement_permitted
+
+
 if __name__ == "__main__":
     from moto.server import main
 

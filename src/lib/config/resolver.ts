@@ -4,28 +4,34 @@
 // The Terraform folder is the project's own module (infra-terraform/, or AIRFLOW_ECS_TERRAFORM_DIR /
 // "terraformDir") when there is one, else .airflow-ecs/terraform/, where the module shipped in the
 // package is copied and run (src/lib/project/infra.ts).
-// Terraform outputs are read once with `terraform output -json` and cached under
-// .airflow-ecs/ keyed by the state file, so day-2 commands make no terraform call.
+// A named environment (--env / AIRFLOW_ECS_ENV, an entry of "environments") is the top-level
+// settings with the entry's on top; it has its own project name (<name>-<env> unless it says),
+// its own state key and its own working folder, .airflow-ecs/env/<env>/ (the module copied into
+// its terraform/ there, whichever module it is).
+// Where the state lives (src/lib/state/): in the account's state bucket by default, locally with
+// "state": "local" or `deploy --local-state`, or where the project's own module says.
+// Terraform outputs are cached under the environment's folder keyed by the state's own version
+// (the local file's size and time, the remote object's ETag), so day-2 commands start no terraform.
 import {execFile} from 'node:child_process'
-import {chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, isAbsolute, join, resolve} from 'node:path'
 
 import {type CpuArchitecture, parseArchitecture, platformOf} from '../components.js'
 import {CliError, invalid, mapError, oneLine} from '../errors.js'
 import {terraformSummary} from '../terraform/diagnostics.js'
+import {parseDuration} from '../time.js'
 import {type Deployment, type DeploymentOverrides, parseDeployment} from './deployment.js'
-import {checkCluster, checkName, checkProfile, checkProjectFile, checkRegion, checkSecurityGroups, checkSubnets, checkWorkspace} from './validate.js'
+import {PROJECT_NAME, checkCluster, checkName, checkProfile, checkProjectFile, checkRegion, checkSecurityGroups, checkSubnets, checkWorkspace} from './validate.js'
 
 export const PROJECT_FILE = 'airflow-ecs.json'
 export const CACHE_DIR = '.airflow-ecs'
 export const DEFAULT_PROJECT = 'airflow'
-const REMOTE_STATE_TTL_MS = 5 * 60 * 1000
 
 export interface GlobalFlags {
   profile?: string
   region?: string
-  /** An entry of "environments" in airflow-ecs.json. */
-  env?: string
+  /** An entry of "environments" in airflow-ecs.json; null: the default environment, whatever AIRFLOW_ECS_ENV says. */
+  env?: string | null
 }
 
 /** airflow-ecs.json: everything optional; written by `airflow-ecs init`. */
@@ -46,22 +52,46 @@ export interface ProjectFile {
   schedule?: string
   /** IANA time zone of the schedule (default: this machine's). */
   timezone?: string
+  /** Where Terraform keeps the state: "local", or an existing bucket (default: the CLI's own, per account and region). */
+  state?: 'local' | StateField
+  /** Named environments: each entry's settings over the top-level ones. */
+  environments?: Record<string, ProjectFile>
   [key: string]: unknown
 }
+
+export interface StateField {
+  bucket?: string
+  key?: string
+  region?: string
+}
+
+/** The state's backend as configured: s3 (the default) or local. bucket undefined: the CLI's own bucket. */
+export type StateSetting = {backend: 'local'; source: 'file' | 'flag'} | {backend: 's3'; bucket?: string; key: string; region?: string; source: 'default' | 'file'}
 
 export type Source = 'default' | 'env' | 'file' | 'flag' | 'terraform'
 
 export interface Settings {
   projectRoot: string
   projectFile?: string
+  /** The settings in force: the top-level ones, with the environment's entry over them. */
   file: ProjectFile
+  /** The named environment (undefined: the project itself, the default environment). */
+  env?: string
+  /** The names in "environments". */
+  environments: string[]
   project: string
   region?: string
   profile?: string
   terraformDir: string
   /** Whose Terraform module runs: the project's own (ejected, or this repository's) or the package's. */
   infra: 'package' | 'project'
+  /** The project's own module, when it has one (a named environment runs a copy of it). */
+  ownModuleDir?: string
+  /** The environment's private folder: .airflow-ecs/, or .airflow-ecs/env/<env>/. */
   cacheDir: string
+  state: StateSetting
+  /** How long Terraform and the CLI wait for a lock held by someone else; unset: fail at once. */
+  lockTimeoutMs?: number
   overrides: DeploymentOverrides
   sources: Record<'profile' | 'project' | 'region' | 'terraformDir', Source>
 }
@@ -156,9 +186,56 @@ const list = (value: string | undefined): string[] | undefined =>
     .map((s) => s.trim())
     .filter(Boolean)
 
-export function resolveSettings(flags: GlobalFlags = {}, cwd = process.cwd()): Settings {
+/** An environment's name: part of its resource names and of a folder name. */
+export const ENV_NAME = /^[a-z][a-z0-9-]{0,15}$/
+
+/**
+ * The settings of one environment: the entry's fields over the top-level ones (objects such
+ * as "workers" or "terraformVars" merged one level deep). Its name is "<name>-<env>" unless
+ * the entry names itself; a "state" key written at the top level is not inherited.
+ */
+export function environmentFile(top: ProjectFile, envName: string, path = PROJECT_FILE): ProjectFile {
+  const entries = top.environments ?? {}
+  const {environments: _all, ...base} = top
+  const entry = Object.hasOwn(entries, envName) ? entries[envName] : undefined
+  if (!entry) {
+    const known = Object.keys(entries)
+    throw invalid(
+      `Unknown environment ${JSON.stringify(envName)}: ${known.length > 0 ? `${path} defines ${known.join(', ')}` : `${path} defines no "environments"`}.`,
+      known.length > 0
+        ? `Use one of them (--env ${known[0]}), or add "${envName}" under "environments" in ${path}.`
+        : `Add it: "environments": {"${envName}": {}} in ${path} (its settings override the top-level ones), or drop --env / AIRFLOW_ECS_ENV.`,
+    )
+  }
+  const merged: ProjectFile = {...base}
+  const isObject = (v: unknown): v is Record<string, unknown> => Boolean(v) && typeof v === 'object' && !Array.isArray(v)
+  for (const [key, value] of Object.entries(entry)) {
+    merged[key] = isObject(value) && isObject(merged[key]) && key !== 'state' ? {...(merged[key] as object), ...value} : value
+  }
+  if (entry.state === undefined && isObject(base.state)) {
+    // The bucket and its region are shared; the key is the environment's own.
+    const {key: _key, ...shared} = base.state as StateField
+    merged.state = shared
+  }
+  merged.name = entry.name ?? `${base.name ?? DEFAULT_PROJECT}-${envName}`
+  return merged
+}
+
+/** The flags of the commands that change the deployment through Terraform (deploy, destroy, upgrade, rollback). */
+export interface StateFlags {
+  'local-state'?: boolean
+  'lock-timeout'?: string
+}
+
+export function resolveSettings(flags: GlobalFlags & StateFlags = {}, cwd = process.cwd()): Settings {
+  const lockTimeoutMs = flags['lock-timeout'] === undefined ? undefined : parseDuration(flags['lock-timeout'], '--lock-timeout')
   const projectRoot = findProjectRoot(cwd)
-  const file = readProjectFile(projectRoot)
+  const top = readProjectFile(projectRoot)
+  const [envName, envSource] = flags.env === null ? [undefined, 'default' as Source] : pick<string>([flags.env, 'flag'], [env('AIRFLOW_ECS_ENV'), 'env'])
+  if (envName !== undefined && !ENV_NAME.test(envName)) {
+    throw invalid(`Invalid environment name ${JSON.stringify(envName.slice(0, 40))}${envSource === 'env' ? ' in AIRFLOW_ECS_ENV' : ''}.`, "1-16 lower-case letters, digits or '-', starting with a letter (e.g. staging, prod).")
+  }
+  const file = envName ? environmentFile(top, envName) : (({environments: _e, ...rest}) => rest)(top)
   const [region, regionSource] = pick<string>(
     [flags.region, 'flag'],
     [env('AIRFLOW_ECS_REGION'), 'env'],
@@ -173,10 +250,18 @@ export function resolveSettings(flags: GlobalFlags = {}, cwd = process.cwd()): S
     [file.profile, 'file'],
   )
   const [project, projectSource] = pick<string>([env('AIRFLOW_ECS_PROJECT'), 'env'], [file.name, 'file'])
+  if (envName && projectSource === 'file' && project !== undefined && !PROJECT_NAME.test(project)) {
+    throw invalid(
+      `The project name of environment "${envName}", ${JSON.stringify(project)}, is not a valid name.`,
+      `Give the environment a shorter "name" under "environments" in ${PROJECT_FILE} (2-21 lower-case letters, digits or '-'), or shorten the project's name.`,
+    )
+  }
   const [tfDir, tfSource] = pick<string>([env('AIRFLOW_ECS_TERRAFORM_DIR'), 'env'], [file.terraformDir, 'file'])
   const ejected = join(projectRoot, 'infra-terraform')
   const own = tfDir ? (isAbsolute(tfDir) ? tfDir : resolve(projectRoot, tfDir)) : existsSync(ejected) ? ejected : undefined
-  const terraformDir = own ?? join(projectRoot, CACHE_DIR, 'terraform')
+  // A named environment runs its own copy of the module, so its .terraform/, backend and tfvars are its own.
+  const cacheDir = envName ? join(projectRoot, CACHE_DIR, 'env', envName) : join(projectRoot, CACHE_DIR)
+  const terraformDir = envName ? join(cacheDir, 'terraform') : (own ?? join(projectRoot, CACHE_DIR, 'terraform'))
   // Whatever the source, a value that reaches AWS, Terraform or a file name has its shape.
   const from = (source: Source, flag: string, variables: string): string =>
     ({flag, env: variables, file: PROJECT_FILE, terraform: 'the Terraform outputs', default: ''})[source]
@@ -189,16 +274,33 @@ export function resolveSettings(flags: GlobalFlags = {}, cwd = process.cwd()): S
   if (subnets) checkSubnets(subnets, 'AIRFLOW_ECS_SUBNETS')
   const securityGroups = list(env('AIRFLOW_ECS_SECURITY_GROUPS'))
   if (securityGroups) checkSecurityGroups(securityGroups, 'AIRFLOW_ECS_SECURITY_GROUPS')
+  const projectName = project ?? DEFAULT_PROJECT
+  const stateField = file.state
+  const state: StateSetting =
+    flags['local-state'] || stateField === 'local'
+      ? {backend: 'local', source: flags['local-state'] ? 'flag' : 'file'}
+      : {
+          backend: 's3',
+          bucket: stateField?.bucket,
+          key: stateField?.key ?? `${projectName}/terraform.tfstate`,
+          region: stateField?.region,
+          source: stateField ? 'file' : 'default',
+        }
   return {
     projectRoot,
     projectFile: existsSync(join(projectRoot, PROJECT_FILE)) ? join(projectRoot, PROJECT_FILE) : undefined,
     file,
-    project: project ?? DEFAULT_PROJECT,
+    env: envName,
+    environments: Object.keys(top.environments ?? {}),
+    project: projectName,
     region,
     profile,
     terraformDir,
     infra: own ? 'project' : 'package',
-    cacheDir: join(projectRoot, CACHE_DIR),
+    ownModuleDir: own,
+    cacheDir,
+    state,
+    lockTimeoutMs,
     overrides: {
       cluster: clusterOverride ?? file.cluster,
       subnets,
@@ -220,27 +322,43 @@ export function workspace(terraformDir: string): string {
   return checkWorkspace(name, file)
 }
 
-/**
- * What identifies the current state: the local state file's size and mtime, or for a
- * remote backend the backend config plus a short time-to-live. Undefined: no state.
- */
-export function stateFingerprint(terraformDir: string, now = Date.now()): string | undefined {
+/** The file the CLI writes into the Terraform folder naming the S3 backend (src/lib/state/remote.ts). */
+export const BACKEND_FILE = 'airflow-ecs.backend.tf'
+
+/** The local state file of the folder's workspace. */
+export function localStatePath(terraformDir: string): string {
   const ws = workspace(terraformDir)
-  const local =
-    ws === 'default' ? join(terraformDir, 'terraform.tfstate') : join(terraformDir, 'terraform.tfstate.d', ws, 'terraform.tfstate')
-  if (existsSync(local)) {
-    const s = statSync(local)
-    if (s.size > 0) return `local:${ws}:${s.size}:${s.mtimeMs}`
-  }
-  const backend = join(terraformDir, '.terraform', 'terraform.tfstate')
-  if (existsSync(backend)) {
-    const s = statSync(backend)
-    return `remote:${ws}:${s.mtimeMs}:${Math.floor(now / REMOTE_STATE_TTL_MS)}`
-  }
-  return undefined
+  return ws === 'default' ? join(terraformDir, 'terraform.tfstate') : join(terraformDir, 'terraform.tfstate.d', ws, 'terraform.tfstate')
 }
 
-interface OutputCache {
+/** What identifies a local state: its workspace, size and mtime. Undefined: no local state. */
+export function stateFingerprint(terraformDir: string): string | undefined {
+  const local = localStatePath(terraformDir)
+  if (!existsSync(local)) return undefined
+  const s = statSync(local)
+  return s.size > 0 ? `local:${workspace(terraformDir)}:${s.size}:${s.mtimeMs}` : undefined
+}
+
+/** The project's own module declares its own backend (a `backend "…"` block not written by the CLI). */
+export function ownBackend(settings: Pick<Settings, 'infra' | 'ownModuleDir'>): boolean {
+  const dir = settings.ownModuleDir
+  if (settings.infra !== 'project' || !dir || !existsSync(dir)) return false
+  return readdirSync(dir).some((f) => f.endsWith('.tf') && f !== BACKEND_FILE && /^\s*backend\s+"/m.test(readFileSync(join(dir, f), 'utf8')))
+}
+
+/**
+ * Where the environment's state is now: local (asked for, or a local state not yet moved to
+ * S3: deploy moves it), s3 (the default), or custom (the project's module names its own backend).
+ */
+export function stateWhere(settings: Settings): 'custom' | 'local' | 's3' {
+  if (settings.state.backend === 'local') return 'local'
+  if (ownBackend(settings)) return 'custom'
+  // A local state file is there until its move to S3 has succeeded (then it is a dated backup).
+  if (stateFingerprint(settings.terraformDir)) return 'local'
+  return 's3'
+}
+
+export interface OutputCache {
   fingerprint: string
   terraformDir: string
   outputs: Record<string, {value: unknown; sensitive?: boolean}>
@@ -326,28 +444,65 @@ function runTerraformOutput(settings: Settings): Promise<string> {
   })
 }
 
-/** Every Terraform output (name → {value}), from the cache when the state has not changed. */
+/** The outputs cached for this state, if any (the cache is rebuilt when stale or damaged). */
+export function readOutputCache(settings: Settings, fingerprint: string): OutputCache['outputs'] | undefined {
+  return readCache(cachePath(settings), fingerprint, settings.terraformDir)
+}
+
+/** Caches the contract output only: it carries ARNs, never secret values; still, only its owner reads it. */
+export function writeOutputCache(settings: Settings, fingerprint: string, outputs: OutputCache['outputs']): OutputCache['outputs'] {
+  ensureCacheDir(settings.cacheDir)
+  writeFileSync(join(settings.projectRoot, CACHE_DIR, '.gitignore'), '*\n')
+  const kept: OutputCache['outputs'] = outputs?.airflow_ecs ? {airflow_ecs: outputs.airflow_ecs} : {}
+  writePrivate(cachePath(settings), JSON.stringify({fingerprint, terraformDir: settings.terraformDir, outputs: kept} satisfies OutputCache))
+  return kept
+}
+
+/**
+ * Every Terraform output (name → {value}), from the cache when the state has not changed: a
+ * local state by its file, a state in S3 by one HeadObject (src/lib/state/remote.ts), a backend
+ * of the project's own through `terraform output` each time.
+ */
 export async function terraformOutputs(settings: Settings, options: {refresh?: boolean} = {}): Promise<OutputCache['outputs']> {
-  const fingerprint = stateFingerprint(settings.terraformDir)
-  if (!fingerprint) {
+  const where = stateWhere(settings)
+  if (where === 's3') {
+    const {remoteOutputs} = await import('../state/remote.js')
+    return remoteOutputs(settings, options)
+  }
+  const fingerprint = where === 'local' ? stateFingerprint(settings.terraformDir) : existsSync(join(settings.terraformDir, '.terraform')) ? undefined : null
+  if (fingerprint === undefined && where === 'local') {
     throw new CliError(`No deployment found: there is no Terraform state in ${settings.terraformDir}.`, {
       code: 'NO_DEPLOYMENT',
       hint: 'Run `airflow-ecs deploy` first (from the project folder, the one with airflow-ecs.json), or set AIRFLOW_ECS_TERRAFORM_DIR to the folder that holds your Terraform state.',
     })
   }
-  const path = cachePath(settings)
-  ensureCacheDir(settings.cacheDir)
-  if (!options.refresh) {
-    // A cache that is damaged or for another state is rebuilt below.
-    const cached = readCache(path, fingerprint, settings.terraformDir)
+  if (fingerprint === null) {
+    throw new CliError(`No deployment found: the Terraform module in ${settings.terraformDir} names its own backend, and that folder is not initialised.`, {
+      code: 'NO_DEPLOYMENT',
+      hint: `Run \`airflow-ecs deploy\` (or \`terraform -chdir=${settings.terraformDir} init\`) first.`,
+    })
+  }
+  if (fingerprint && !options.refresh) {
+    const cached = readOutputCache(settings, fingerprint)
     if (cached) return cached
   }
   const outputs = JSON.parse(await runTerraformOutput(settings)) as OutputCache['outputs']
-  writeFileSync(join(settings.cacheDir, '.gitignore'), '*\n')
-  // Only the contract is cached: it carries ARNs, never secret values; still, only its owner reads it.
-  const kept: OutputCache['outputs'] = outputs?.airflow_ecs ? {airflow_ecs: outputs.airflow_ecs} : {}
-  writePrivate(path, JSON.stringify({fingerprint, terraformDir: settings.terraformDir, outputs: kept} satisfies OutputCache))
-  return kept
+  // A backend of the project's own has no version the CLI can read cheaply: it is asked each time.
+  return fingerprint ? writeOutputCache(settings, fingerprint, outputs) : outputs?.airflow_ecs ? {airflow_ecs: outputs.airflow_ecs} : {}
+}
+
+/** Whether the environment has a Terraform state at all (a deploy that stopped early has one without outputs). */
+export async function stateExists(settings: Settings): Promise<boolean> {
+  const where = stateWhere(settings)
+  if (where === 'local') return Boolean(stateFingerprint(settings.terraformDir))
+  if (where === 'custom') return true
+  try {
+    await terraformOutputs(settings, {refresh: true})
+    return true
+  } catch (error) {
+    if ((error as CliError).code === 'NO_DEPLOYMENT') return false
+    throw error
+  }
 }
 
 export async function loadDeployment(settings: Settings, options: {refresh?: boolean} = {}): Promise<Deployment> {

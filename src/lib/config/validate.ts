@@ -195,6 +195,28 @@ export function checkProjectFile(file: Json, path: string): void {
       fail('snapshots', 'must be an object like {"keep": 5} (keep: a whole number >= 1)')
     }
   }
+  if (file.state !== undefined && file.state !== 'local') {
+    const state = file.state as Json
+    if (!state || typeof state !== 'object' || Array.isArray(state)) fail('state', 'must be "local" or an object like {"bucket": "my-tf-state", "region": "eu-west-1"}')
+    const extra = Object.keys(state).find((k) => !['bucket', 'key', 'region'].includes(k))
+    if (extra !== undefined) fail('state', `has ${shown(extra)}; it takes "bucket", "key" and "region"`)
+    if (state.bucket !== undefined && (typeof state.bucket !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(state.bucket))) fail('state.bucket', `is ${shown(state.bucket)}, not an S3 bucket name`)
+    if (state.key !== undefined && (typeof state.key !== 'string' || state.key === '' || state.key.startsWith('/') || state.key.length > 900 || CONTROL.test(state.key))) fail('state.key', `is ${shown(state.key)}, not an S3 object key`)
+    if (state.region !== undefined) {
+      if (typeof state.region !== 'string') fail('state.region', 'must be a string')
+      checkRegion(state.region as string, `"state.region" in ${path}`)
+    }
+  }
+  if (file.environments !== undefined) {
+    const envs = file.environments as Json
+    if (!envs || typeof envs !== 'object' || Array.isArray(envs)) fail('environments', 'must be an object of environments, e.g. {"staging": {}, "prod": {"workers": {"max": 20}}}')
+    for (const [name, entry] of Object.entries(envs)) {
+      if (!/^[a-z][a-z0-9-]{0,15}$/.test(name) || UNSAFE_KEYS.includes(name)) fail('environments', `names ${shown(name)}, not an environment name (1-16 lower-case letters, digits or '-', starting with a letter)`)
+      if (!entry || typeof entry !== 'object' || Array.isArray(entry)) fail(`environments.${name}`, 'must be an object of settings (e.g. {"region": "eu-west-1"})')
+      if ((entry as Json).environments !== undefined) fail(`environments.${name}.environments`, 'is not allowed: environments do not nest')
+      checkProjectFile(entry as Json, `${path} (environments.${name})`)
+    }
+  }
   if (file.terraformVars !== undefined) {
     const vars = file.terraformVars as Json
     if (!vars || typeof vars !== 'object' || Array.isArray(vars)) fail('terraformVars', 'must be an object of Terraform variables, e.g. {"db_multi_az": true}')

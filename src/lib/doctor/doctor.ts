@@ -4,7 +4,7 @@ import {spawn} from 'node:child_process'
 import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
 
 import {clientConfig} from '../aws/context.js'
-import {type Settings, stateFingerprint} from '../config/resolver.js'
+import {type Settings, stateExists, stateFingerprint, stateWhere} from '../config/resolver.js'
 import {mapError} from '../errors.js'
 import {PLUGIN_INSTALL_URL, findPlugin} from '../exec/exec.js'
 
@@ -86,13 +86,27 @@ export function regionCheck(settings: Settings, resolved?: string): Check {
     : {name: 'region', status: 'fail', detail: 'not set', fix: 'Pass --region, set AWS_REGION, or run `airflow-ecs init`.'}
 }
 
-export function stateCheck(settings: Settings): Check {
-  return stateFingerprint(settings.terraformDir)
-    ? {name: 'terraform state', status: 'ok', detail: `found in ${settings.terraformDir}`}
-    : {name: 'terraform state', status: 'warn', detail: `none in ${settings.terraformDir} (nothing deployed yet)`, fix: 'Run `airflow-ecs deploy`.'}
+export async function stateCheck(settings: Settings): Promise<Check> {
+  const where = stateWhere(settings)
+  if (where !== 's3') {
+    return stateFingerprint(settings.terraformDir) || where === 'custom'
+      ? {name: 'terraform state', status: 'ok', detail: where === 'custom' ? `the backend of the module in ${settings.terraformDir}` : `local, in ${settings.terraformDir}`}
+      : {name: 'terraform state', status: 'warn', detail: `none in ${settings.terraformDir} (nothing deployed yet)`, fix: 'Run `airflow-ecs deploy`.'}
+  }
+  try {
+    const exists = await stateExists(settings)
+    const {stateLocation} = await import('../state/remote.js')
+    const loc = await stateLocation(settings)
+    return exists
+      ? {name: 'terraform state', status: 'ok', detail: `s3://${loc.bucket}/${loc.objectKey}`}
+      : {name: 'terraform state', status: 'warn', detail: `none at s3://${loc.bucket}/${loc.objectKey} (nothing deployed yet)`, fix: `Run \`airflow-ecs deploy${settings.env ? ` --env ${settings.env}` : ''}\`.`}
+  } catch (error) {
+    const mapped = mapError(error)
+    return {name: 'terraform state', status: 'warn', detail: `not read: ${mapped.message}`, fix: mapped.hint}
+  }
 }
 
 export async function runDoctor(settings: Settings, options: {docker?: boolean} = {}): Promise<Check[]> {
   const [tf, docker, creds] = await Promise.all([terraformCheck(), options.docker === false ? Promise.resolve([]) : dockerChecks(), credentialsCheck(settings)])
-  return [nodeCheck(), tf, ...docker, pluginCheck(), creds, regionCheck(settings, creds.region), stateCheck(settings)]
+  return [nodeCheck(), tf, ...docker, pluginCheck(), creds, regionCheck(settings, creds.region), await stateCheck(settings)]
 }

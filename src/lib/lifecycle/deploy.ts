@@ -30,6 +30,7 @@ import {type ParallelStep, type StepLog, type StepTiming, Steps} from './steps.j
 import {type Recorder, endRelease, refuseOlderThanDatabase, startRelease} from '../releases/record.js'
 import {createSnapshot, pruneSnapshots, releaseSnapshotName, restoreHint, snapshotRetention} from '../releases/snapshots.js'
 import {type ReleaseKind} from '../releases/store.js'
+import {type PreparedState, type StateReport, prepareState, stateNote, stateReport} from '../state/remote.js'
 import {airflowVersion} from '../releases/version.js'
 
 const INFRASTRUCTURE = 'terraform apply (infrastructure)'
@@ -55,6 +56,8 @@ export interface DeployOptions {
   kind?: ReleaseKind
   /** Create the database from this RDS snapshot (a new deployment only). */
   restoreSnapshot?: string
+  /** Asked on a terminal (unless --yes) before a local state is moved to S3; false cancels. */
+  confirmMove?: (question: string) => Promise<boolean>
 }
 
 export interface DeployResult {
@@ -67,6 +70,8 @@ export interface DeployResult {
   release?: number
   snapshot?: string
   deletedSnapshots?: string[]
+  /** Where the state is: its backend, the S3 object, and a local state moved there by this deploy. */
+  state: StateReport
   steps: StepTiming[]
   /** Wall time, and what of it the CLI spent itself (CPU: not terraform, docker or AWS waits). */
   timing: {totalSeconds: number; childProcessSeconds: number; cliCpuSeconds: number}
@@ -89,7 +94,20 @@ function preflightFailure(checks: Check[]): CliError | undefined {
   return new CliError(`${failed.name}: ${failed.detail}.`, {code: 'MISSING_TOOL', hint: failed.fix ?? '`airflow-ecs doctor` shows every check.'})
 }
 
+/**
+ * The deploy, with the environment's state held: the CLI's lock on it is taken after the
+ * preflight and released however the deploy ends (a second deploy meanwhile fails fast).
+ */
 export async function deploy(settings: Settings, options: DeployOptions): Promise<DeployResult> {
+  const held: {state?: PreparedState} = {}
+  try {
+    return await deployHeld(settings, options, held)
+  } finally {
+    await held.state?.release()
+  }
+}
+
+async function deployHeld(settings: Settings, options: DeployOptions, held: {state?: PreparedState}): Promise<DeployResult> {
   const wallStart = Date.now()
   // The packaged module, as this CLI version ships it (an upgrade's change shows in the plan).
   const infraChange = prepareInfra(settings)
@@ -115,9 +133,18 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
     const failure = preflightFailure(checks)
     if (failure) throw failure
   })
+  // The state bucket, the backend and the lock; a local state is moved to S3 here, once (asked first).
+  const notes: string[] = []
+  const stateHeld = await prepareState(settings, {operation: 'deploy', yes: options.yes, confirm: options.confirmMove, log: (line) => notes.push(line)})
+  held.state = stateHeld
+  await steps.run('state', async (log) => {
+    for (const line of notes) log(line)
+  })
+  steps.annotate('state', stateNote(stateHeld))
   await steps.run('terraform init', async (log) => {
-    if (settings.infra === 'package') log(`the packaged module in ${settings.terraformDir}${infraChange ? ` (${infraChange})` : ''}`)
-    return tf(log).init()
+    if (settings.infra === 'package' || settings.terraformDir !== settings.ownModuleDir) log(`the ${settings.infra === 'package' ? 'packaged' : "project's"} module, copied to ${settings.terraformDir}${infraChange ? ` (${infraChange})` : ''}`)
+    await tf(log).init(stateHeld.initArgs)
+    stateHeld.afterInit()
   })
 
   // The project's settings before any apply: every name, the ECR repository's included, comes
@@ -297,6 +324,7 @@ export async function deploy(settings: Settings, options: DeployOptions): Promis
     ...(rec ? {release: rec.release.number} : {}),
     ...(snapshot ? {snapshot} : {}),
     ...(deletedSnapshots?.length ? {deletedSnapshots} : {}),
+    state: stateReport(held.state!),
     steps: steps.timings,
     timing: {
       totalSeconds: (Date.now() - wallStart) / 1000,

@@ -11,6 +11,7 @@ import {type AwsContext, contextFor, s3Config} from '../aws/context.js'
 import {parseDeployment} from '../config/deployment.js'
 import {type Settings, workspace} from '../config/resolver.js'
 import {finalSnapshotName, snapshotMonthlyUsd} from '../releases/snapshots.js'
+import {type PreparedState, type StateReport, prepareState, stateReport} from '../state/remote.js'
 import {ECR_REPOSITORY, type StateResource, Terraform} from '../terraform/terraform.js'
 import {type StepTiming, Steps} from './steps.js'
 
@@ -22,6 +23,8 @@ export interface DestroyResult {
   purgeCommands: string[]
   /** The snapshot RDS keeps of the database (unless --skip-final-snapshot), how to restore it, what it costs. */
   finalSnapshot?: {name: string; restoreCommand: string; allocatedGb: number; monthlyUsd: number}
+  /** Where the state is (it stays: the state bucket is never destroyed). */
+  state: StateReport
   steps: StepTiming[]
 }
 
@@ -121,9 +124,22 @@ export async function contentsToEmpty(ctx: AwsContext | undefined, settings: Set
  */
 export async function destroy(ctx: AwsContext | undefined, settings: Settings, fancy: boolean, options: DestroyOptions = {skipFinalSnapshot: false}): Promise<DestroyResult> {
   const steps = new Steps(fancy)
+  // The CLI's lock for the whole destroy (the confirmation covered moving a local state too).
+  const held = await prepareState(settings, {operation: 'destroy', yes: true})
+  try {
+    return await destroyHeld(ctx, settings, steps, held, options)
+  } finally {
+    await held.release()
+  }
+}
+
+async function destroyHeld(ctx: AwsContext | undefined, settings: Settings, steps: Steps, held: PreparedState, options: DestroyOptions): Promise<DestroyResult> {
   let deletedImages = 0
   let deletedObjects = 0
-  await steps.run('terraform init', (log) => new Terraform(settings, log).init())
+  await steps.run('terraform init', async (log) => {
+    await new Terraform(settings, log).init(held.initArgs)
+    held.afterInit()
+  })
   // `terraform show` once, whoever asks first (emptying, then the final snapshot's setting).
   let state: Promise<StateResource[]> | undefined
   const readState = () => (state ??= new Terraform(settings).state())
@@ -160,6 +176,7 @@ export async function destroy(ctx: AwsContext | undefined, settings: Settings, f
     secretsInRecovery,
     purgeCommands: secretsInRecovery.map((arn) => `aws secretsmanager delete-secret --secret-id ${arn} --force-delete-without-recovery${region}`),
     ...(finalSnapshot ? {finalSnapshot} : {}),
+    state: stateReport(held, settings),
     steps: steps.timings,
   }
 }

@@ -89,7 +89,7 @@ export async function upgrade(settings: Settings, options: UpgradeOptions): Prom
     return {dryRun: true, from, to: options.to, image: options.image, sql, taskId}
   }
   writeProjectSetting(settings, 'airflowVersion', options.to)
-  const updated = resolveSettings({profile: settings.profile, region: settings.region}, settings.projectRoot)
+  const updated = {...resolveSettings({profile: settings.profile, region: settings.region, env: settings.env ?? null}, settings.projectRoot), lockTimeoutMs: settings.lockTimeoutMs, state: settings.state}
   const result = await deploy(updated, {...options, kind: 'upgrade'})
   return {dryRun: false, ...result, from, to: options.to}
 }

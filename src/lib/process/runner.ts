@@ -30,7 +30,7 @@ export interface RunOptions {
    * daemon is not running"), and a better fix than `hint` when it knows one. Without it, or
    * when it says nothing, the first error line of the output (else its last line) is used.
    */
-  explain?: (output: string) => {message: string; hint?: string; code?: 'MISSING_TOOL' | 'PROCESS_FAILED'} | undefined
+  explain?: (output: string) => {message: string; hint?: string; code?: 'MISSING_TOOL' | 'PROCESS_FAILED' | 'STATE_LOCKED'} | undefined
 }
 
 export interface RunResult {
@@ -45,6 +45,11 @@ let since = 0
 let childMs = 0
 export function childProcessMs(): number {
   return childMs + (active > 0 ? Date.now() - since : 0)
+}
+
+/** How many child processes run now (a Ctrl-C reaches them through run's own handler). */
+export function activeChildren(): number {
+  return active
 }
 
 function enter(): void {

@@ -99,10 +99,26 @@ export function terraformSummary(output: string): string | undefined {
  * The runner's `explain` for terraform: the first Error as the message, and when it points
  * at the configuration rather than at AWS, what to fix there instead of the step's hint.
  */
-export function explainTerraform(output: string, terraformDir: string): {message: string; hint?: string} | undefined {
+export function explainTerraform(
+  output: string,
+  terraformDir: string,
+  who: {env?: string; project: string} = {project: ''},
+): {message: string; hint?: string; code?: 'STATE_LOCKED'} | undefined {
   const message = terraformSummary(output)
   if (!message) return undefined
   const d = firstError(output)!
+  if (/acquiring the state lock/i.test(d.summary)) {
+    // Terraform's own lock (someone ran terraform by hand, or a run was killed): its Lock Info names the holder.
+    const field = (name: string): string | undefined => new RegExp(`^\\s*${name}:\\s*(.+?)\\s*$`, 'm').exec(output)?.[1]
+    const id = field('ID') ?? '?'
+    const env = who.env ? ` --env ${who.env}` : ''
+    const operation = field('Operation')?.replace(/^OperationType/, 'terraform ').toLowerCase()
+    return {
+      message: `the state is locked${operation ? ` (${operation})` : ''}${field('Who') ? ` by ${field('Who')}` : ''}${field('Created') ? ` since ${field('Created')}` : ''}, lock ID ${id}`,
+      hint: `Wait for it to finish, or wait for it with --lock-timeout 5m. If that run is gone, release the lock: airflow-ecs state unlock ${id}${env}.`,
+      code: 'STATE_LOCKED',
+    }
+  }
   if (/^No value for required variable/i.test(d.summary)) {
     return {message, hint: 'Give the variable a value under "terraformVars" in airflow-ecs.json, then run the same command again.'}
   }

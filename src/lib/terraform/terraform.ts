@@ -148,6 +148,12 @@ export class Terraform {
     private readonly onLine?: (line: string) => void,
   ) {}
 
+  /** -lock-timeout for the commands that lock the state, when the user gave one. */
+  private lock(): string[] {
+    const ms = this.settings.lockTimeoutMs
+    return ms ? [`-lock-timeout=${Math.ceil(ms / 1000)}s`] : []
+  }
+
   private run(args: string[], step: string, hint?: string, extra: Partial<RunOptions> = {}) {
     return run('terraform', [`-chdir=${this.settings.terraformDir}`, ...args], {
       env: terraformChildEnv(this.settings),
@@ -156,15 +162,16 @@ export class Terraform {
       step,
       hint,
       // A failure names Terraform's first Error diagnostic; the whole output goes to .airflow-ecs/logs/.
-      explain: (output: string) => explainTerraform(output, this.settings.terraformDir),
+      explain: (output: string) => explainTerraform(output, this.settings.terraformDir, this.settings),
       logDir: join(this.settings.cacheDir, 'logs'),
       ...extra,
     })
   }
 
-  init() {
+  /** Args: the backend's (-reconfigure, or -migrate-state -force-copy for a move: src/lib/state/remote.ts). */
+  init(extra: string[] = []) {
     return this.run(
-      ['init', '-input=false', '-no-color'],
+      ['init', '-input=false', '-no-color', ...extra],
       'terraform init',
       this.settings.infra === 'project'
         ? `Fix the Terraform files in ${this.settings.terraformDir} (the project's own module) if that is what it reports; else check access to the provider registry (or your mirror, TF_CLI_CONFIG_FILE) and the backend configuration.`
@@ -191,7 +198,7 @@ export class Terraform {
 
   applyTargets(targets: string[], step: string, extra: string[] = []) {
     return this.run(
-      ['apply', '-auto-approve', '-input=false', '-no-color', ...targets.map((t) => `-target=${t}`), ...extra],
+      ['apply', '-auto-approve', '-input=false', '-no-color', ...this.lock(), ...targets.map((t) => `-target=${t}`), ...extra],
       step,
       'Fix what Terraform reports, then run deploy again: it continues from where it stopped.',
     )
@@ -204,7 +211,7 @@ export class Terraform {
   async plan(planFile: string, step = 'terraform plan'): Promise<PlanResult> {
     // A saved plan holds sensitive values in plain text: a private folder, a private file.
     ensureCacheDir(dirname(planFile))
-    await this.run(['plan', '-input=false', '-no-color', `-out=${planFile}`], step, 'Fix what the plan reports, then run deploy again.')
+    await this.run(['plan', '-input=false', '-no-color', ...this.lock(), `-out=${planFile}`], step, 'Fix what the plan reports, then run deploy again.')
     chmodSync(planFile, 0o600)
     const shown = await this.run(['show', '-json', planFile], 'terraform show', undefined, {onLine: undefined})
     const plan = JSON.parse(shown.stdout) as {
@@ -219,10 +226,10 @@ export class Terraform {
   }
 
   applyPlan(planFile: string, step = 'terraform apply') {
-    return this.run(['apply', '-input=false', '-no-color', planFile], step, 'Fix what Terraform reports, then run deploy again: it continues from where it stopped.')
+    return this.run(['apply', '-input=false', '-no-color', ...this.lock(), planFile], step, 'Fix what Terraform reports, then run deploy again: it continues from where it stopped.')
   }
 
   destroy(extra: string[] = []) {
-    return this.run(['destroy', '-auto-approve', '-input=false', '-no-color', ...extra], 'terraform destroy', 'Fix what Terraform reports, then run destroy again.')
+    return this.run(['destroy', '-auto-approve', '-input=false', '-no-color', ...this.lock(), ...extra], 'terraform destroy', 'Fix what Terraform reports, then run destroy again.')
   }
 }

@@ -1,0 +1,600 @@
+// The Terraform state in the account: one bucket per account and region (created once, never
+// destroyed), one object per environment, Terraform's S3 backend with S3-native locking.
+//   - Where: "state" in airflow-ecs.json names a bucket/key/region, else the CLI's own bucket
+//     airflow-ecs-state-<account>-<region> and the key <project>/terraform.tfstate. The place is
+//     cached per environment (keyed by profile, region and endpoint), so a day-2 command asks STS
+//     once per checkout.
+//   - The bucket: versioning, default encryption, public access blocked, non-TLS refused. An
+//     existing one is checked (its region, its versioning), never changed.
+//   - The backend: airflow-ecs.backend.tf, written by the CLI into the Terraform folder.
+//   - Reading: outputs come from the state object itself (GetObject), cached by its ETag, so
+//     url/logs/exec/status make one HeadObject and start no terraform.
+//   - Moving: a local state is copied to S3 once (terraform init -migrate-state), after a
+//     confirmation; the local file stays as a dated backup.
+//   - Locking: Terraform's own lock (<key>.tflock) covers each terraform run; the CLI holds its
+//     own (<key>.airflow-ecs.lock, taken with If-None-Match) for a whole deploy or destroy, so a
+//     second one fails fast, naming who holds it.
+import {randomUUID} from 'node:crypto'
+import {copyFileSync, existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {hostname, userInfo} from 'node:os'
+import {join} from 'node:path'
+
+import type {S3Client} from '@aws-sdk/client-s3'
+
+import {clientConfig, s3Config} from '../aws/context.js'
+import {
+  BACKEND_FILE,
+  type OutputCache,
+  type Settings,
+  ensureCacheDir,
+  localStatePath,
+  ownBackend,
+  readOutputCache,
+  stateFingerprint,
+  workspace,
+  writeOutputCache,
+  writePrivate,
+} from '../config/resolver.js'
+import {CliError, invalid, mapError, oneLine} from '../errors.js'
+import {activeChildren} from '../process/runner.js'
+
+export interface StateLocation {
+  bucket: string
+  /** The key airflow-ecs.json gives (the backend's "key"). */
+  key: string
+  /** The object Terraform reads and writes: the key, under env:/<workspace>/ for a workspace other than default. */
+  objectKey: string
+  region: string
+  /** The CLI's own bucket (created by it when missing), not one named in airflow-ecs.json. */
+  own: boolean
+}
+
+export interface LockInfo {
+  ID: string
+  Operation?: string
+  Who?: string
+  Version?: string
+  Created?: string
+  Path?: string
+}
+
+type Json = Record<string, unknown>
+
+/** How a message names the environment. */
+export function described(settings: Pick<Settings, 'env' | 'project'>): string {
+  return settings.env ? `environment "${settings.env}" (${settings.project})` : `project ${settings.project}`
+}
+
+/** The flag that names the environment again in a suggested command. */
+export function envFlag(settings: Pick<Settings, 'env'>): string {
+  return settings.env ? ` --env ${settings.env}` : ''
+}
+
+const s3Uri = (loc: Pick<StateLocation, 'bucket' | 'objectKey'>): string => `s3://${loc.bucket}/${loc.objectKey}`
+
+async function s3Client(settings: Settings, region: string): Promise<S3Client> {
+  const {S3Client} = await import('@aws-sdk/client-s3')
+  return new S3Client(s3Config(clientConfig(settings, region)))
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as {$metadata?: {httpStatusCode?: number}})?.$metadata?.httpStatusCode
+}
+
+function isNotFound(error: unknown): boolean {
+  const name = (error as {name?: string})?.name
+  return name === 'NotFound' || name === 'NoSuchKey' || name === 'NoSuchBucket' || statusOf(error) === 404
+}
+
+// ---------------------------------------------------------------------------
+// Where the state is.
+
+interface LocationCache {
+  for: string
+  location: StateLocation
+}
+
+/** What the cached place depends on: who asks, where, and what airflow-ecs.json says. */
+function locationKey(settings: Settings): string {
+  const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL ?? ''
+  return JSON.stringify({profile: settings.profile ?? process.env.AWS_PROFILE ?? '', region: settings.region ?? '', endpoint, state: settings.state, ws: workspace(settings.terraformDir)})
+}
+
+/** The bucket's ARN partition for a region (aws, aws-cn, aws-us-gov). */
+export function partitionOf(region: string): string {
+  return region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws'
+}
+
+/** The CLI's own state bucket of an account and region. */
+export function defaultStateBucket(account: string, region: string): string {
+  return `airflow-ecs-state-${account}-${region}`
+}
+
+/** The environment's state location: from airflow-ecs.json, or the CLI's bucket (one STS call, then cached). */
+export async function stateLocation(settings: Settings): Promise<StateLocation> {
+  if (settings.state.backend !== 's3') throw new Error('stateLocation: the state is local')
+  const cacheFile = join(settings.cacheDir, 'state-location.json')
+  const key = locationKey(settings)
+  try {
+    const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as LocationCache
+    if (cached.for === key && cached.location?.bucket) return cached.location
+  } catch {
+    // No cache, or a damaged one: asked again below.
+  }
+  const {state} = settings
+  let region = state.region ?? settings.region
+  let bucket = state.bucket
+  if (!bucket || !region) {
+    const {GetCallerIdentityCommand, STSClient} = await import('@aws-sdk/client-sts')
+    const sts = new STSClient(clientConfig(settings))
+    region ??= await sts.config.region().catch(() => undefined)
+    if (!region) {
+      throw new CliError('No AWS region: the state bucket is per region.', {code: 'NO_REGION', hint: 'Pass --region, set AWS_REGION, or set "region" in airflow-ecs.json (`airflow-ecs init` asks).'})
+    }
+    if (!bucket) {
+      const {Account} = await sts.send(new GetCallerIdentityCommand({}))
+      bucket = defaultStateBucket(Account!, region)
+    }
+  }
+  const ws = workspace(settings.terraformDir)
+  const location: StateLocation = {bucket, key: state.key, objectKey: ws === 'default' ? state.key : `env:/${ws}/${state.key}`, region, own: !state.bucket}
+  ensureCacheDir(settings.cacheDir)
+  writePrivate(cacheFile, JSON.stringify({for: key, location} satisfies LocationCache))
+  return location
+}
+
+// ---------------------------------------------------------------------------
+// Reading the state (day-2: one HeadObject when nothing changed).
+
+function noDeployment(settings: Settings, loc: StateLocation): CliError {
+  return new CliError(`No deployment found for ${described(settings)}: there is no Terraform state at ${s3Uri(loc)}.`, {
+    code: 'NO_DEPLOYMENT',
+    hint: `Run \`airflow-ecs deploy${envFlag(settings)}\` first${settings.environments.length > 0 && !settings.env ? ` (or pick an environment: --env ${settings.environments[0]}; \`airflow-ecs env list\` shows them)` : ''}.`,
+  })
+}
+
+function corrupt(loc: StateLocation, why: string): CliError {
+  return new CliError(`The Terraform state at ${s3Uri(loc)} is not a state Terraform can read (${why}); nothing was changed.`, {
+    code: 'STATE_INVALID',
+    hint: `The bucket keeps every version: list them (aws s3api list-object-versions --bucket ${loc.bucket} --prefix ${loc.objectKey}), copy the last good one back (aws s3api copy-object --bucket ${loc.bucket} --key ${loc.objectKey} --copy-source ${loc.bucket}/${loc.objectKey}?versionId=ID), then run the command again.`,
+  })
+}
+
+/** A state document's outputs; a document that is not a Terraform state is refused. */
+export function stateOutputs(text: string, loc: StateLocation): OutputCache['outputs'] {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (error) {
+    throw corrupt(loc, `not JSON: ${oneLine((error as Error).message, 80)}`)
+  }
+  const state = parsed as Json
+  if (!state || typeof state !== 'object' || Array.isArray(state) || typeof state.version !== 'number' || typeof state.lineage !== 'string') {
+    throw corrupt(loc, 'no version or lineage')
+  }
+  const outputs = state.outputs
+  if (outputs !== undefined && (typeof outputs !== 'object' || outputs === null || Array.isArray(outputs))) throw corrupt(loc, 'its outputs are not an object')
+  return (outputs ?? {}) as OutputCache['outputs']
+}
+
+/** The outputs of a state in S3, from the cache while the object's ETag is the one cached. */
+export async function remoteOutputs(settings: Settings, options: {refresh?: boolean} = {}): Promise<OutputCache['outputs']> {
+  const loc = await stateLocation(settings)
+  const client = await s3Client(settings, loc.region)
+  const {GetObjectCommand, HeadObjectCommand} = await import('@aws-sdk/client-s3')
+  const fingerprint = (etag?: string, version?: string): string => `s3:${loc.bucket}/${loc.objectKey}:${version ?? ''}:${etag ?? ''}`
+  try {
+    if (!options.refresh) {
+      const head = await client.send(new HeadObjectCommand({Bucket: loc.bucket, Key: loc.objectKey}))
+      const cached = readOutputCache(settings, fingerprint(head.ETag, head.VersionId))
+      if (cached) return cached
+    }
+    const got = await client.send(new GetObjectCommand({Bucket: loc.bucket, Key: loc.objectKey}))
+    const outputs = stateOutputs(await got.Body!.transformToString(), loc)
+    return writeOutputCache(settings, fingerprint(got.ETag, got.VersionId), outputs)
+  } catch (error) {
+    if (isNotFound(error)) throw noDeployment(settings, loc)
+    throw error
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The bucket.
+
+function bucketPolicy(bucket: string, region: string): string {
+  const arn = `arn:${partitionOf(region)}:s3:::${bucket}`
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'DenyInsecureTransport',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: [arn, `${arn}/*`],
+        Condition: {Bool: {'aws:SecureTransport': 'false'}},
+      },
+    ],
+  })
+}
+
+/** The state bucket as it must be: created (the CLI's own, when missing) or checked (region, versioning). */
+export async function ensureStateBucket(settings: Settings, loc: StateLocation, log: (line: string) => void = () => {}): Promise<'created' | 'exists'> {
+  const s3 = await import('@aws-sdk/client-s3')
+  const client = await s3Client(settings, loc.region)
+  const named = loc.own ? 'The state bucket' : `The state bucket ${loc.bucket} (named in airflow-ecs.json)`
+  let region: string | undefined
+  try {
+    region = (await client.send(new s3.HeadBucketCommand({Bucket: loc.bucket}))).BucketRegion
+  } catch (error) {
+    const status = statusOf(error)
+    if (status === 301 || (error as {name?: string}).name === 'PermanentRedirect') {
+      throw new CliError(`${named} ${loc.own ? `${loc.bucket} ` : ''}is not in ${loc.region}.`, {
+        code: 'INVALID_INPUT',
+        hint: `Name its region: "state": {"bucket": "${loc.bucket}", "region": "<its region>"} in airflow-ecs.json (aws s3api get-bucket-location --bucket ${loc.bucket} tells it).`,
+      })
+    }
+    if (status === 403) {
+      throw new CliError(`${named} ${loc.own ? `${loc.bucket} ` : ''}exists, and these credentials may not use it (403).`, {
+        code: 'ACCESS_DENIED',
+        hint: loc.own
+          ? 'Give this identity s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on it, or name a bucket you own in airflow-ecs.json ("state": {"bucket": "..."}).'
+          : 'Give this identity s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on it, or name another bucket.',
+      })
+    }
+    if (!isNotFound(error)) throw error
+    if (!loc.own) {
+      throw new CliError(`${named} does not exist.`, {
+        code: 'NOT_FOUND',
+        hint: `Create it (with versioning on) in ${loc.region}, or remove "state" from airflow-ecs.json to let airflow-ecs create its own.`,
+      })
+    }
+    await createStateBucket(client, loc, log)
+    return 'created'
+  }
+  if (region && region !== loc.region) {
+    throw new CliError(`${named} ${loc.own ? `${loc.bucket} ` : ''}is in ${region}, not in ${loc.region}.`, {
+      code: 'INVALID_INPUT',
+      hint: `Say so in airflow-ecs.json: "state": {"bucket": "${loc.bucket}", "region": "${region}"}.`,
+    })
+  }
+  const versioning = await client.send(new s3.GetBucketVersioningCommand({Bucket: loc.bucket}))
+  if (versioning.Status !== 'Enabled') {
+    throw new CliError(`${named} ${loc.own ? `${loc.bucket} ` : ''}has no versioning: a bad write to the state could not be undone, so it is not used.`, {
+      code: 'INVALID_INPUT',
+      hint: `Turn versioning on (aws s3api put-bucket-versioning --bucket ${loc.bucket} --versioning-configuration Status=Enabled), then run the command again.`,
+    })
+  }
+  log(`state bucket ${loc.bucket} (${loc.region}, versioned)`)
+  return 'exists'
+}
+
+async function createStateBucket(client: S3Client, loc: StateLocation, log: (line: string) => void): Promise<void> {
+  const s3 = await import('@aws-sdk/client-s3')
+  const {bucket, region} = loc
+  try {
+    await client.send(
+      new s3.CreateBucketCommand({
+        Bucket: bucket,
+        ObjectOwnership: 'BucketOwnerEnforced',
+        ...(region === 'us-east-1' ? {} : {CreateBucketConfiguration: {LocationConstraint: region as never}}),
+      }),
+    )
+  } catch (error) {
+    const name = (error as {name?: string}).name
+    // Made a moment ago by another run of ours: set it up the same way (each setting is idempotent).
+    if (name === 'BucketAlreadyOwnedByYou') return configureStateBucket(client, bucket, region, log)
+    if (name === 'AccessDenied' || statusOf(error) === 403) {
+      throw new CliError(`No permission to create the state bucket ${bucket} (s3:CreateBucket was refused).`, {
+        code: 'ACCESS_DENIED',
+        hint: 'Ask for s3:CreateBucket (and s3:PutBucket* on that bucket) once, or name an existing versioned bucket in airflow-ecs.json ("state": {"bucket": "..."}), or keep the state on this machine with --local-state.',
+      })
+    }
+    if (name === 'BucketAlreadyExists') {
+      throw new CliError(`The state bucket name ${bucket} is taken by another account.`, {code: 'INVALID_INPUT', hint: 'Name a bucket of yours in airflow-ecs.json: "state": {"bucket": "..."}.'})
+    }
+    throw error
+  }
+  log(`created the state bucket ${bucket} in ${region}`)
+  await configureStateBucket(client, bucket, region, log)
+}
+
+async function configureStateBucket(client: S3Client, bucket: string, region: string, log: (line: string) => void): Promise<void> {
+  const s3 = await import('@aws-sdk/client-s3')
+  await client.send(
+    new s3.PutPublicAccessBlockCommand({
+      Bucket: bucket,
+      PublicAccessBlockConfiguration: {BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true},
+    }),
+  )
+  await client.send(new s3.PutBucketVersioningCommand({Bucket: bucket, VersioningConfiguration: {Status: 'Enabled'}}))
+  await client.send(
+    new s3.PutBucketEncryptionCommand({
+      Bucket: bucket,
+      ServerSideEncryptionConfiguration: {Rules: [{ApplyServerSideEncryptionByDefault: {SSEAlgorithm: 'AES256'}, BucketKeyEnabled: true}]},
+    }),
+  )
+  await client.send(new s3.PutBucketPolicyCommand({Bucket: bucket, Policy: bucketPolicy(bucket, region)}))
+  await client.send(new s3.PutBucketTaggingCommand({Bucket: bucket, Tagging: {TagSet: [{Key: 'managed-by', Value: 'airflow-ecs'}]}}))
+  log('versioning on, encrypted (SSE-S3), public access blocked, TLS only')
+}
+
+// ---------------------------------------------------------------------------
+// The backend file.
+
+export function backendText(loc: StateLocation): string {
+  const pathStyle = process.env.AIRFLOW_ECS_S3_PATH_STYLE === '1' ? '    use_path_style = true\n' : ''
+  return (
+    '# Written by airflow-ecs from airflow-ecs.json ("state"); do not edit: the next command writes it again.\n' +
+    '# S3-native locking (use_lockfile) needs Terraform >= 1.10; no DynamoDB table.\n' +
+    'terraform {\n  backend "s3" {\n' +
+    `    bucket       = ${JSON.stringify(loc.bucket)}\n` +
+    `    key          = ${JSON.stringify(loc.key)}\n` +
+    `    region       = ${JSON.stringify(loc.region)}\n` +
+    '    encrypt      = true\n' +
+    '    use_lockfile = true\n' +
+    pathStyle +
+    '  }\n}\n'
+  )
+}
+
+// ---------------------------------------------------------------------------
+// Locks.
+
+const cliLockKey = (loc: StateLocation): string => `${loc.objectKey}.airflow-ecs.lock`
+const terraformLockKey = (loc: StateLocation): string => `${loc.objectKey}.tflock`
+
+function cliVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {version?: string}).version ?? ''
+  } catch {
+    return ''
+  }
+}
+
+async function readLock(client: S3Client, bucket: string, key: string): Promise<LockInfo | undefined> {
+  const {GetObjectCommand} = await import('@aws-sdk/client-s3')
+  try {
+    const got = await client.send(new GetObjectCommand({Bucket: bucket, Key: key}))
+    const info = JSON.parse(await got.Body!.transformToString()) as LockInfo
+    return info && typeof info.ID === 'string' ? info : {ID: '(unreadable)'}
+  } catch (error) {
+    if (isNotFound(error)) return undefined
+    if (error instanceof SyntaxError) return {ID: '(unreadable)'}
+    throw error
+  }
+}
+
+export function lockedError(settings: Pick<Settings, 'env' | 'project'>, holder: LockInfo): CliError {
+  const who = holder.Who ? ` by ${holder.Who}` : ''
+  const since = holder.Created ? ` since ${holder.Created}` : ''
+  return new CliError(`The state of ${described(settings)} is locked${holder.Operation ? `: ${holder.Operation}` : ''}${who}${since} (lock ID ${holder.ID}).`, {
+    code: 'STATE_LOCKED',
+    hint: `Wait for it to finish, or let this command wait: --lock-timeout 5m. If that run is gone (killed, a closed laptop), release the lock: airflow-ecs state unlock ${holder.ID}${envFlag(settings)}.`,
+  })
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export interface HeldLock {
+  info: LockInfo
+  release(): Promise<void>
+}
+
+/**
+ * Takes the CLI's lock on the environment's state for one operation (deploy, destroy), or
+ * fails naming its holder; with a timeout, waits for it. Released by release(), and on a
+ * Ctrl-C that no running step turns into an error of its own.
+ */
+export async function acquireLock(settings: Settings, loc: StateLocation, operation: string): Promise<HeldLock> {
+  const {DeleteObjectCommand, PutObjectCommand} = await import('@aws-sdk/client-s3')
+  const client = await s3Client(settings, loc.region)
+  const info: LockInfo = {ID: randomUUID(), Operation: operation, Who: `${safeUser()}@${hostname()}`, Version: cliVersion(), Created: new Date().toISOString(), Path: s3Uri(loc)}
+  const key = cliLockKey(loc)
+  const deadline = Date.now() + (settings.lockTimeoutMs ?? 0)
+  for (;;) {
+    try {
+      await client.send(new PutObjectCommand({Bucket: loc.bucket, Key: key, Body: JSON.stringify(info), ContentType: 'application/json', IfNoneMatch: '*'}))
+      break
+    } catch (error) {
+      const status = statusOf(error)
+      if (status !== 412 && status !== 409) throw error
+      const holder = await readLock(client, loc.bucket, key)
+      if (!holder) continue
+      if (Date.now() >= deadline) throw lockedError(settings, holder)
+      await sleep(Math.min(3000, Math.max(200, deadline - Date.now())))
+    }
+  }
+  let released = false
+  const release = async (): Promise<void> => {
+    if (released) return
+    released = true
+    process.removeListener('SIGINT', onInterrupt)
+    try {
+      const holder = await readLock(client, loc.bucket, key)
+      if (holder?.ID === info.ID) await client.send(new DeleteObjectCommand({Bucket: loc.bucket, Key: key}))
+    } catch (error) {
+      process.stderr.write(`The state lock ${info.ID} was not released: ${mapError(error).message}\nRelease it with: airflow-ecs state unlock ${info.ID}${envFlag(settings)}\n`)
+    }
+  }
+  // A Ctrl-C between steps (no terraform, docker or task to stop) ends the run here; during
+  // one, that step stops what it runs and fails, and the caller's finally releases the lock.
+  function onInterrupt(): void {
+    setImmediate(() => {
+      if (activeChildren() > 0 || process.listenerCount('SIGINT') > 1) return
+      void release().finally(() => process.exit(130))
+    })
+  }
+  process.on('SIGINT', onInterrupt)
+  return {info, release}
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username
+  } catch {
+    return process.env.USER ?? 'unknown'
+  }
+}
+
+/** Removes the lock with this ID (the CLI's or Terraform's) after confirm(holder); refuses an ID that holds nothing. */
+export async function unlockState(settings: Settings, id: string, confirm: (holder: LockInfo, kind: string) => Promise<boolean>): Promise<{id: string; lock: 'airflow-ecs' | 'terraform'; holder: LockInfo}> {
+  if (settings.state.backend !== 's3' || ownBackend(settings)) {
+    throw invalid(`The state of ${described(settings)} is not in the airflow-ecs state bucket; its lock is Terraform's.`, `Release it with Terraform: terraform -chdir=${settings.terraformDir} force-unlock ${id}`)
+  }
+  const loc = await stateLocation(settings)
+  const client = await s3Client(settings, loc.region)
+  const {DeleteObjectCommand} = await import('@aws-sdk/client-s3')
+  const held: Array<{lock: 'airflow-ecs' | 'terraform'; key: string; holder: LockInfo}> = []
+  for (const [lock, key] of [
+    ['airflow-ecs', cliLockKey(loc)],
+    ['terraform', terraformLockKey(loc)],
+  ] as const) {
+    const holder = await readLock(client, loc.bucket, key)
+    if (holder) held.push({lock, key, holder})
+  }
+  const match = held.find((h) => h.holder.ID === id)
+  if (!match) {
+    const now = held.map((h) => `${h.holder.ID} (${h.holder.Operation ?? h.lock} by ${h.holder.Who ?? 'unknown'})`).join(', ')
+    throw new CliError(`No lock with ID ${id} on the state of ${described(settings)}${now ? `; it is locked by ${now}` : ': it is not locked'}.`, {
+      code: 'NOT_FOUND',
+      hint: now ? 'Give the ID the lock message printed (or the one above).' : 'Nothing to release.',
+    })
+  }
+  if (!(await confirm(match.holder, match.lock))) throw new CliError('Nothing was released.', {code: 'CANCELLED', hint: 'Run it again and answer yes, or pass --yes.'})
+  await client.send(new DeleteObjectCommand({Bucket: loc.bucket, Key: match.key}))
+  return {id, lock: match.lock, holder: match.holder}
+}
+
+// ---------------------------------------------------------------------------
+// Before a deploy or destroy.
+
+export interface PreparedState {
+  where: 'custom' | 'local' | 's3'
+  location?: StateLocation
+  /** terraform init's extra arguments (-reconfigure, or -migrate-state -force-copy for a move). */
+  initArgs: string[]
+  /** A local state moved to S3: where it was and where its dated copy is. */
+  migration?: {from: string; backup: string; to: string}
+  /** After a successful init: the moved local state file goes (its backup stays). */
+  afterInit(): void
+  release(): Promise<void>
+}
+
+function stamp(date = new Date()): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-')
+}
+
+/**
+ * The state ready for terraform: the bucket there, the backend file written, the CLI's lock
+ * held, and a local state moved once (confirm asked unless yes). Local or custom: nothing to do.
+ */
+export async function prepareState(
+  settings: Settings,
+  options: {operation: string; yes: boolean; confirm?: (question: string) => Promise<boolean>; log?: (line: string) => void},
+): Promise<PreparedState> {
+  const backendPath = join(settings.terraformDir, BACKEND_FILE)
+  const noop = {initArgs: [], afterInit() {}, async release() {}}
+  if (settings.state.backend === 'local') {
+    if (existsSync(backendPath)) {
+      throw invalid(
+        `The state of ${described(settings)} is in S3 (${settings.terraformDir}/${BACKEND_FILE} says where); --local-state / "state": "local" does not move it back.`,
+        'Drop --local-state (and "state": "local"); for a local experiment use another environment or project name.',
+      )
+    }
+    return {where: 'local', ...noop}
+  }
+  if (ownBackend(settings)) {
+    rmSync(backendPath, {force: true})
+    return {where: 'custom', ...noop}
+  }
+  const log = options.log ?? (() => {})
+  const loc = await stateLocation(settings)
+  await ensureStateBucket(settings, loc, log)
+  const lock = await acquireLock(settings, loc, options.operation)
+  try {
+    const local = localStatePath(settings.terraformDir)
+    let migration: PreparedState['migration']
+    let initArgs = ['-reconfigure']
+    if (stateFingerprint(settings.terraformDir)) {
+      migration = await planMigration(settings, loc, local, options)
+      initArgs = ['-migrate-state', '-force-copy']
+    }
+    const text = backendText(loc)
+    if (!existsSync(backendPath) || readFileSync(backendPath, 'utf8') !== text) writeFileSync(backendPath, text)
+    log(`state: ${s3Uri(loc)} (locked for this ${options.operation}: ${lock.info.ID})`)
+    return {
+      where: 's3',
+      location: loc,
+      initArgs,
+      migration,
+      afterInit() {
+        if (migration) {
+          rmSync(migration.from, {force: true})
+          rmSync(`${migration.from}.backup`, {force: true})
+        }
+      },
+      release: lock.release,
+    }
+  } catch (error) {
+    await lock.release()
+    throw error
+  }
+}
+
+async function planMigration(
+  settings: Settings,
+  loc: StateLocation,
+  local: string,
+  options: {yes: boolean; confirm?: (question: string) => Promise<boolean>},
+): Promise<NonNullable<PreparedState['migration']>> {
+  const to = s3Uri(loc)
+  // Never over a state that is already there: two states of one environment need a person.
+  const client = await s3Client(settings, loc.region)
+  const {GetObjectCommand} = await import('@aws-sdk/client-s3')
+  const remote = await client.send(new GetObjectCommand({Bucket: loc.bucket, Key: loc.objectKey})).then(
+    async (got) => (JSON.parse(await got.Body!.transformToString()) as {resources?: unknown[]}).resources?.length ?? 0,
+    (error: unknown) => {
+      if (isNotFound(error)) return -1
+      throw error
+    },
+  )
+  if (remote > 0) {
+    throw new CliError(`${described(settings)} has a local Terraform state (${local}) and a state in S3 (${to}) that holds resources; neither was changed.`, {
+      code: 'STATE_INVALID',
+      hint: `Keep the one that is right: to use S3, move the local file away (mv ${local} ${local}.old); to replace the S3 one, delete it first (the bucket keeps its versions).`,
+    })
+  }
+  if (!options.yes && !(options.confirm && (await options.confirm(`Move the Terraform state of ${described(settings)} from ${local} to ${to} (a dated copy stays here)?`)))) {
+    throw new CliError('Nothing was moved or deployed: the state stays local until it is moved.', {
+      code: 'CANCELLED',
+      hint: 'Run it again and answer yes (or pass --yes), or keep the local state with --local-state / "state": "local" in airflow-ecs.json.',
+    })
+  }
+  const backup = `${local}.${stamp()}.local-backup`
+  copyFileSync(local, backup)
+  return {from: local, backup, to}
+}
+
+export interface StateReport {
+  backend: 'custom' | 'local' | 's3'
+  location?: string
+  env?: string
+  movedFrom?: string
+  backup?: string
+}
+
+export function stateReport(state: PreparedState, settings?: Pick<Settings, 'env'>): StateReport {
+  return {
+    backend: state.where,
+    ...(state.location ? {location: s3Uri(state.location)} : {}),
+    ...(settings?.env ? {env: settings.env} : {}),
+    ...(state.migration ? {movedFrom: state.migration.from, backup: state.migration.backup} : {}),
+  }
+}
+
+/** The state step's note: where the state is, and a move. */
+export function stateNote(state: PreparedState): string {
+  if (state.migration) return `moved ${state.migration.from} to ${state.migration.to}`
+  return state.location ? s3Uri(state.location) : state.where === 'local' ? 'local file' : "the module's own backend"
+}
