@@ -2,6 +2,7 @@
 // `npm run bench`: start-up and hot-path timings, paired in one run on this machine.
 //   airflow-ecs --version   vs  node -e 0                        (target: within 4x)
 //   airflow-ecs url         vs  aws elbv2 describe-load-balancers (target: at most half)
+//   airflow-ecs url --env staging, state in S3, from a fresh clone: the same target
 // Both `url` and the aws CLI talk to the same moto server. Prints a Markdown table.
 // Then `logs` over 1,000 to 300,000 events: wall time and peak memory (BENCH_LOGS=0 skips it),
 // and a whole deploy's per-step timing (BENCH_DEPLOY=0 skips it).
@@ -10,7 +11,7 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {CreateBucketCommand, S3Client} from '@aws-sdk/client-s3'
+import {CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
 
 import {createFixture} from '../test/harness/fixture.ts'
 import {startMoto} from '../test/harness/moto.ts'
@@ -83,6 +84,30 @@ try {
     for (let i = 0; i < runs; i++) ms.push(time(process.execPath, [cli, 'url'], env))
     rows.push({label: '`airflow-ecs url` (no aws CLI installed to compare)', a: median(ms), b: NaN, ratio: NaN, target: () => true, ok: true})
   }
+
+  // `url --env staging` from a fresh clone (only airflow-ecs.json): the state is an object in
+  // the account's state bucket; the second call reads the cached outputs after one HeadObject.
+  const s3 = new S3Client({endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+  const stateBucket = 'airflow-ecs-state-123456789012-us-east-1'
+  await s3.send(new CreateBucketCommand({Bucket: stateBucket}))
+  await s3.send(new PutBucketVersioningCommand({Bucket: stateBucket, VersioningConfiguration: {Status: 'Enabled'}}))
+  const state = {version: 4, terraform_version: '1.11.4', serial: 1, lineage: 'bench', outputs: {airflow_ecs: {value: fx.contract, type: 'object'}}, resources: []}
+  await s3.send(new PutObjectCommand({Bucket: stateBucket, Key: 'airflow-staging/terraform.tfstate', Body: JSON.stringify(state)}))
+  const cloneB = mkdtempSync(join(tmpdir(), 'airflow-ecs-bench-clone-'))
+  writeFileSync(join(cloneB, 'airflow-ecs.json'), JSON.stringify({name: 'airflow', region: 'us-east-1', environments: {staging: {}}}))
+  const remoteEnv = {...env, AIRFLOW_ECS_PROJECT_DIR: cloneB}
+  time(process.execPath, [cli, 'url', '--env', 'staging'], remoteEnv) // the first call: STS, GetObject, cache
+  if (aws.status === 0) {
+    rows.push(
+      pair(
+        '`airflow-ecs url --env staging` (state in S3, a fresh clone) / `aws elbv2 describe-load-balancers`',
+        [process.execPath, [cli, 'url', '--env', 'staging'], remoteEnv],
+        ['aws', ['elbv2', 'describe-load-balancers', '--endpoint-url', moto.endpoint, '--region', 'us-east-1'], remoteEnv],
+        (r) => r <= 0.5,
+      ),
+    )
+  }
+  rmSync(cloneB, {recursive: true, force: true})
 
   // `dags deploy` of a one-file change in a 200-file folder (target: <= 2 s wall, <= 3 write
   // requests to the bundle), and of no change (no write). Every S3 request counted by a proxy

@@ -613,6 +613,24 @@ def _restore_traced(self, from_snapshot_id, overrides):
 rds_models.RDSBackend.restore_db_instance_from_db_snapshot = _restore_traced
 
 
+# Gap: every RDS instance gets the same DbiResourceId ("db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U"). The
+# AWS provider keys aws_db_instance by it (DescribeDBInstances with a dbi-resource-id filter), so
+# with two deployments in one account (two environments) a read finds two instances and fails
+# ("couldn't find resource"). AWS makes each one unique: here, derived from the identifier.
+import hashlib  # noqa: E402
+
+_orig_db_instance_init = rds_models.DBInstance.__init__
+
+
+def _db_instance_init(self, *args, **kwargs):
+    _orig_db_instance_init(self, *args, **kwargs)
+    digest = base64.b32encode(hashlib.sha256(self.db_instance_identifier.encode()).digest()).decode()
+    self.dbi_resource_id = "db-" + digest[:26]
+
+
+rds_models.DBInstance.__init__ = _db_instance_init
+
+
 # Gaps: moto has no aws:SecureTransport, evaluates only StringEquals conditions (a Bool
 # condition counts as met), and DENIES with a statement whose Condition does not hold
 # rather than not applying it. The

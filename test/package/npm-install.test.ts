@@ -137,7 +137,10 @@ describe('installed from npm, in an empty folder', {timeout: 900_000}, () => {
     assert.ok(out.plan.add > 50, `planned ${out.plan.add} resources`)
     assert.match(r.stderr, /the packaged module in .*\.airflow-ecs\/terraform \(created\)/)
     const tf = join(projectDir, '.airflow-ecs', 'terraform')
-    assert.ok(existsSync(join(tf, 'terraform.tfstate')), 'the state is in the project')
+    // The state is in the account's state bucket (so any clean checkout finds it), not in the folder.
+    assert.equal(out.state.location, `s3://airflow-ecs-state-123456789012-us-east-1/${PROJECT}/terraform.tfstate`)
+    assert.ok(!existsSync(join(tf, 'terraform.tfstate')), 'no local state')
+    assert.match(readFileSync(join(tf, 'airflow-ecs.backend.tf'), 'utf8'), /backend "s3"/)
     assert.ok(existsSync(join(tf, '.terraform')), '.terraform is in the project')
     assert.equal(JSON.parse(readFileSync(join(tf, 'airflow-ecs.auto.tfvars.json'), 'utf8')).image, IMAGE)
   })

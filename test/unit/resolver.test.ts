@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, it} from 'node:test'
 
-import {loadDeployment, resolveSettings, stateFingerprint} from '../../dist/lib/config/resolver.js'
+import {loadDeployment, resolveSettings, stateFingerprint, stateWhere} from '../../dist/lib/config/resolver.js'
 
 const saved = {...process.env}
 let root: string
@@ -89,22 +89,93 @@ describe('terraform outputs cache', () => {
     assert.equal(readFileSync(calls, 'utf8').trim().split('\n').length, 3)
   })
 
-  it('no state: no terraform call, a NO_DEPLOYMENT error', async () => {
+  it('no local state with "state": "local": no terraform call, a NO_DEPLOYMENT error', async () => {
     fakeTerraform({})
-    await assert.rejects(loadDeployment(resolveSettings({}, root)), (e: any) => e.code === 'NO_DEPLOYMENT' && /airflow-ecs deploy/.test(e.hint))
+    await assert.rejects(loadDeployment(resolveSettings({'local-state': true}, root)), (e: any) => e.code === 'NO_DEPLOYMENT' && /airflow-ecs deploy/.test(e.hint))
     assert.throws(() => readFileSync(calls))
   })
 
-  it('fingerprints workspaces and remote backends', () => {
+  it("fingerprints workspaces; a local state is read locally until it is moved, a backend of the module's own through terraform", async () => {
     const tf = join(root, 'infra-terraform')
     assert.equal(stateFingerprint(tf), undefined)
+    assert.equal(stateWhere(resolveSettings({}, root)), 's3', 'no local state: the state bucket')
+    writeFileSync(join(tf, 'terraform.tfstate'), '{"serial":1}')
+    assert.equal(stateWhere(resolveSettings({}, root)), 'local', 'a local state not moved yet')
+    writeFileSync(join(tf, 'backend.tf'), 'terraform {\n  backend "gcs" {}\n}\n')
+    assert.equal(stateWhere(resolveSettings({}, root)), 'custom')
+    // A backend of the module's own has no version the CLI reads: terraform output every time.
     mkdirSync(join(tf, '.terraform'))
-    writeFileSync(join(tf, '.terraform', 'terraform.tfstate'), '{"backend":{"type":"s3"}}')
-    assert.match(stateFingerprint(tf, 0)!, /^remote:default:/)
-    assert.notEqual(stateFingerprint(tf, 0), stateFingerprint(tf, 10 * 60 * 1000), 'remote outputs expire')
+    fakeTerraform({project: 'x'})
+    const settings = resolveSettings({}, root)
+    await loadDeployment(settings)
+    await loadDeployment(settings)
+    assert.equal(readFileSync(calls, 'utf8').trim().split('\n').length, 2)
     writeFileSync(join(tf, '.terraform', 'environment'), 'staging')
     mkdirSync(join(tf, 'terraform.tfstate.d', 'staging'), {recursive: true})
     writeFileSync(join(tf, 'terraform.tfstate.d', 'staging', 'terraform.tfstate'), '{}')
     assert.match(stateFingerprint(tf)!, /^local:staging:2:/)
+  })
+})
+
+describe('environments', () => {
+  const file = {
+    name: 'team',
+    region: 'us-east-1',
+    workers: {min: 1, max: 4},
+    terraformVars: {db_multi_az: false, db_instance_class: 'db.t4g.micro'},
+    state: {bucket: 'team-tf-state', key: 'team/terraform.tfstate'},
+    environments: {staging: {}, prod: {region: 'eu-west-1', workers: {max: 20}, terraformVars: {db_multi_az: true}}, named: {name: 'analytics'}},
+  }
+
+  it('an entry overrides the top level; objects merge one level; each has its own name, state key and folder', () => {
+    writeFileSync(join(root, 'airflow-ecs.json'), JSON.stringify(file))
+    const top = resolveSettings({}, root)
+    assert.equal(top.env, undefined)
+    assert.deepEqual(top.environments, ['staging', 'prod', 'named'])
+    assert.deepEqual(top.state, {backend: 's3', bucket: 'team-tf-state', key: 'team/terraform.tfstate', region: undefined, source: 'file'})
+    assert.equal(top.terraformDir, join(root, 'infra-terraform'))
+    const prod = resolveSettings({env: 'prod'}, root)
+    assert.equal(prod.project, 'team-prod')
+    assert.equal(prod.region, 'eu-west-1')
+    assert.deepEqual(prod.file.workers, {min: 1, max: 20})
+    assert.deepEqual(prod.file.terraformVars, {db_multi_az: true, db_instance_class: 'db.t4g.micro'})
+    assert.equal(prod.file.environments, undefined)
+    // The bucket is shared, the key is the environment's own.
+    assert.deepEqual(prod.state, {backend: 's3', bucket: 'team-tf-state', key: 'team-prod/terraform.tfstate', region: undefined, source: 'file'})
+    assert.equal(prod.cacheDir, join(root, '.airflow-ecs', 'env', 'prod'))
+    assert.equal(prod.terraformDir, join(root, '.airflow-ecs', 'env', 'prod', 'terraform'), 'its own copy of the module')
+    assert.equal(prod.ownModuleDir, join(root, 'infra-terraform'))
+    assert.equal(resolveSettings({env: 'named'}, root).project, 'analytics')
+    process.env.AIRFLOW_ECS_ENV = 'staging'
+    assert.equal(resolveSettings({}, root).project, 'team-staging')
+    assert.equal(resolveSettings({env: null}, root).project, 'team', 'null: the default environment whatever AIRFLOW_ECS_ENV says')
+    assert.equal(resolveSettings({'local-state': true, env: 'prod'}, root).state.backend, 'local')
+  })
+
+  it('refuses an unknown environment, listing the known ones, and a bad name', () => {
+    writeFileSync(join(root, 'airflow-ecs.json'), JSON.stringify(file))
+    assert.throws(() => resolveSettings({env: 'qa'}, root), (e: any) => e.code === 'INVALID_INPUT' && /Unknown environment "qa".*staging, prod, named/.test(e.message) && /--env staging/.test(e.hint))
+    assert.throws(() => resolveSettings({env: 'Prod!'}, root), (e: any) => e.code === 'INVALID_INPUT' && /Invalid environment name/.test(e.message))
+    writeFileSync(join(root, 'airflow-ecs.json'), JSON.stringify({name: 'team'}))
+    assert.throws(() => resolveSettings({env: 'qa'}, root), (e: any) => /defines no "environments"/.test(e.message))
+    writeFileSync(join(root, 'airflow-ecs.json'), JSON.stringify({name: 'a-very-long-team-name', environments: {production: {}}}))
+    assert.throws(() => resolveSettings({env: 'production'}, root), (e: any) => /environment "production".*"a-very-long-team-name-production", is not a valid name/.test(e.message))
+  })
+
+  it('checks each entry like the top level, and the state setting', () => {
+    const bad = [
+      [{environments: {staging: {workers: {min: -1}}}}, /"workers.min" in .*environments.staging/],
+      [{environments: {Staging: {}}}, /names "Staging", not an environment name/],
+      [{environments: {staging: {environments: {}}}}, /do not nest/],
+      [{environments: []}, /"environments" in .* must be an object/],
+      [{state: 'remote'}, /"state" in .* must be "local" or an object/],
+      [{state: {bucket: 'ok-bucket', table: 'locks'}}, /has "table"/],
+      [{state: {key: '/abs'}}, /"state.key" .* not an S3 object key/],
+      [{state: {region: 'mars'}}, /Invalid region "mars"/],
+    ] as const
+    for (const [content, message] of bad) {
+      writeFileSync(join(root, 'airflow-ecs.json'), JSON.stringify(content))
+      assert.throws(() => resolveSettings({}, root), (e: any) => e.code === 'INVALID_INPUT' && message.test(e.message), JSON.stringify(content))
+    }
   })
 })

@@ -339,10 +339,18 @@ export function stateFingerprint(terraformDir: string): string | undefined {
   return s.size > 0 ? `local:${workspace(terraformDir)}:${s.size}:${s.mtimeMs}` : undefined
 }
 
+const isFolder = (path: string): boolean => {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
 /** The project's own module declares its own backend (a `backend "…"` block not written by the CLI). */
 export function ownBackend(settings: Pick<Settings, 'infra' | 'ownModuleDir'>): boolean {
   const dir = settings.ownModuleDir
-  if (settings.infra !== 'project' || !dir || !existsSync(dir)) return false
+  if (settings.infra !== 'project' || !dir || !isFolder(dir)) return false
   return readdirSync(dir).some((f) => f.endsWith('.tf') && f !== BACKEND_FILE && /^\s*backend\s+"/m.test(readFileSync(join(dir, f), 'utf8')))
 }
 
@@ -352,6 +360,8 @@ export function ownBackend(settings: Pick<Settings, 'infra' | 'ownModuleDir'>): 
  */
 export function stateWhere(settings: Settings): 'custom' | 'local' | 's3' {
   if (settings.state.backend === 'local') return 'local'
+  // A module folder named in the settings that is not there: nothing was deployed from it.
+  if (settings.infra === 'project' && settings.ownModuleDir && !isFolder(settings.ownModuleDir)) return 'local'
   if (ownBackend(settings)) return 'custom'
   // A local state file is there until its move to S3 has succeeded (then it is a dated backup).
   if (stateFingerprint(settings.terraformDir)) return 'local'

@@ -2,8 +2,8 @@
 // Terraform outputs (or infra-terraform's defaults when nothing is deployed), picks the
 // price table (or refreshes it live), and shapes the result for --json and for humans.
 import {clientConfig} from '../aws/context.js'
-import {type GlobalFlags, loadDeployment, resolveSettings} from '../config/resolver.js'
-import {CliError, invalid} from '../errors.js'
+import {type GlobalFlags, loadDeployment, resolveSettings, stateWhere} from '../config/resolver.js'
+import {CliError, invalid, mapError} from '../errors.js'
 import {paint, table} from '../ui/output.js'
 import {type Assumptions, DEFAULT_ASSUMPTIONS, type LineItem, estimate} from './estimate.js'
 import {MWAA_CLASSES, type MwaaClass} from './prices.js'
@@ -101,10 +101,13 @@ export async function costReport(flags: GlobalFlags, options: CostOptions = {}):
     const deployment = await loadDeployment(settings)
     topology = topologyFromDeployment(deployment, settings.region ?? deployment.region ?? DEFAULT_REGION)
   } catch (error) {
-    if (!(error instanceof CliError) || error.code !== 'NO_DEPLOYMENT') throw error
+    // A state in S3 that cannot be read (no credentials yet, offline) does not stop an estimate.
+    const unread = !(error instanceof CliError && error.code === 'NO_DEPLOYMENT') && stateWhere(settings) === 's3'
+    if (!unread && (!(error instanceof CliError) || error.code !== 'NO_DEPLOYMENT')) throw error
     usedDefaults = true
     topology = defaultTopology(settings.region ?? DEFAULT_REGION)
-    notes.push('No deployment found: pricing the infra-terraform defaults (compact topology on ARM64, public subnets, no NAT gateway, db.t4g.micro, workers 80% on Spot).')
+    const why = unread ? `The deployment's state could not be read (${mapError(error).message.replace(/[.]$/, '')})` : 'No deployment found'
+    notes.push(`${why}: pricing the infra-terraform defaults (compact topology on ARM64, public subnets, no NAT gateway, db.t4g.micro, workers 80% on Spot).`)
   }
 
   const picked = tableFor(topology.region)

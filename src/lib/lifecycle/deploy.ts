@@ -142,7 +142,8 @@ async function deployHeld(settings: Settings, options: DeployOptions, held: {sta
   })
   steps.annotate('state', stateNote(stateHeld))
   await steps.run('terraform init', async (log) => {
-    if (settings.infra === 'package' || settings.terraformDir !== settings.ownModuleDir) log(`the ${settings.infra === 'package' ? 'packaged' : "project's"} module, copied to ${settings.terraformDir}${infraChange ? ` (${infraChange})` : ''}`)
+    if (settings.infra === 'package') log(`the packaged module in ${settings.terraformDir}${infraChange ? ` (${infraChange})` : ''}`)
+    else if (settings.terraformDir !== settings.ownModuleDir) log(`the project's module, copied to ${settings.terraformDir}${infraChange ? ` (${infraChange})` : ''}`)
     await tf(log).init(stateHeld.initArgs)
     stateHeld.afterInit()
   })
