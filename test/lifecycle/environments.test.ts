@@ -181,6 +181,10 @@ describe('remote state and environments', {timeout: 1_500_000}, () => {
     assert.equal(rows.prod.project, 'team-prod')
     assert.equal(rows.default.deployed, false)
     assert.equal(rows.staging.state, `s3://${BUCKET}/${KEY.staging}`)
+    // --local-state in a fresh clone of a deployed environment would create it all again.
+    const twice = await cli(dirB, ['deploy', '--yes', '--env', 'staging', '--local-state', '--image', IMAGE, '--json'], 60_000, path)
+    assert.equal(twice.code, 2)
+    assert.match(oneLineError(twice, 'INVALID_INPUT').message, /The environment "staging" \(team-staging\) is already deployed, with its state at s3:\/\//)
     // Nothing deployed for the default environment: one line naming where it looked.
     const none = await cli(dirB, ['url', '--json'], 60_000, path)
     assert.equal(none.code, 1)
@@ -220,7 +224,8 @@ describe('remote state and environments', {timeout: 1_500_000}, () => {
       },
     })
     assert.ok(interrupted, `the deploy never reached terraform plan:\n${r.stdout}\n${r.stderr}`)
-    assert.notEqual(r.code, 0)
+    assert.equal(r.code, 130, r.stderr.slice(-2000))
+    assert.match(r.stderr, /terraform plan was interrupted/)
     assert.equal(await exists(`${KEY.staging}.airflow-ecs.lock`), false, 'the lock is released')
     assert.equal(await exists(`${KEY.staging}.tflock`), false, "Terraform's lock is released")
   })

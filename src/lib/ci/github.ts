@@ -7,6 +7,7 @@ import {spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {dirname, join, relative} from 'node:path'
 
+import {ENV_NAME, readProjectFile} from '../config/resolver.js'
 import {checkName, checkRegion, shown} from '../config/validate.js'
 import {CliError, invalid} from '../errors.js'
 import {copyTree, ensureWritableDir, packaged} from '../project/package.js'
@@ -18,7 +19,6 @@ export const MODULE_DIR = join('ci', 'github-deploy-role')
 export const RUNNER_TERRAFORM = '1.11.4'
 export const RUNNER_NODE = '22'
 
-const ENV_NAME = /^[a-z][a-z0-9-]*$/
 // A branch name git accepts and YAML needs no escaping for (it is quoted anyway).
 const BRANCH = /^[A-Za-z0-9._/-]{1,200}$/
 
@@ -59,13 +59,20 @@ export interface CiResult {
   next: string[]
 }
 
-export function checkEnvName(env: string | undefined, name: string): string {
+export function checkEnvName(env: string | undefined, name: string, projectOf: (env: string) => string = (e) => `${name}-${e}`): string {
   if (env === undefined || env === '') {
     throw invalid('--ci github needs --env NAME: the environment the workflow deploys.', 'e.g. `airflow-ecs init --ci github --env production`; its resources are named NAME-ENV, apart from the deployment you run without --env.')
   }
-  if (!ENV_NAME.test(env)) throw invalid(`Invalid environment name ${shown(env)}.`, "Lower-case letters, digits or '-', starting with a letter (e.g. staging, production).")
-  checkName(`${name}-${env}`, `the environment's project name (${name}-${env}: project name, '-', environment)`)
+  if (!ENV_NAME.test(env)) throw invalid(`Invalid environment name ${shown(env)}.`, "1-16 lower-case letters, digits or '-', starting with a letter (e.g. staging, production).")
+  const project = projectOf(env)
+  checkName(project, project === `${name}-${env}` ? `the environment's project name (${project}: project name, '-', environment)` : `"environments.${env}.name"`)
   return env
+}
+
+/** The environment's project name as the resolver gives it: its entry's "name", else NAME-ENV. */
+function environmentProject(root: string, name: string, env: string): string {
+  const entry = readProjectFile(root).environments?.[env]
+  return typeof entry?.name === 'string' ? entry.name : `${name}-${env}`
 }
 
 export function checkBranch(branch: string): string {
@@ -163,11 +170,11 @@ export function githubRepository(root: string): string | undefined {
 
 /** Checks everything and decides what to write; writes nothing. Throws when the workflow differs and --force is not given. */
 export function planCi(root: string, o: CiOptions): CiPlan {
-  const env = checkEnvName(o.env, o.name)
+  const env = checkEnvName(o.env, o.name, (e) => environmentProject(root, o.name, e))
   const branch = checkBranch(o.branch)
   const region = checkRegion(o.region, '--region / airflow-ecs.json')
   if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(o.version)) throw new CliError(`This CLI's version ${shown(o.version)} cannot be pinned.`, {code: 'UNEXPECTED'})
-  const projectName = `${o.name}-${env}`
+  const projectName = environmentProject(root, o.name, env)
   const repository = githubRepository(root)
 
   const workflow = join(root, workflowPath(env))

@@ -502,6 +502,7 @@ export async function prepareState(
         'Drop --local-state (and "state": "local"); for a local experiment use another environment or project name.',
       )
     }
+    if (settings.state.source === 'flag' && !stateFingerprint(settings.terraformDir)) await refuseLocalOverRemote(settings)
     return {where: 'local', ...noop}
   }
   if (ownBackend(settings)) {
@@ -542,6 +543,31 @@ export async function prepareState(
   }
 }
 
+/**
+ * --local-state in a folder with no local state, for an environment already deployed with its
+ * state in the bucket (a fresh clone): a new local state would create everything a second time.
+ */
+async function refuseLocalOverRemote(settings: Settings): Promise<void> {
+  let resources = 0
+  let where = ''
+  try {
+    const loc = await stateLocation({...settings, state: {backend: 's3', key: `${settings.project}/terraform.tfstate`, source: 'default'}})
+    where = s3Uri(loc)
+    const client = await s3Client(settings, loc.region)
+    const {GetObjectCommand} = await import('@aws-sdk/client-s3')
+    const got = await client.send(new GetObjectCommand({Bucket: loc.bucket, Key: loc.objectKey}))
+    resources = (JSON.parse(await got.Body!.transformToString()) as {resources?: unknown[]}).resources?.length ?? 0
+  } catch {
+    return // No state there (or it cannot be read): a local experiment it is.
+  }
+  if (resources > 0) {
+    throw invalid(
+      `The ${described(settings)} is already deployed, with its state at ${where}; --local-state here would create it all a second time.`,
+      'Drop --local-state to work on that deployment, or use another environment or project name for a local experiment.',
+    )
+  }
+}
+
 async function planMigration(
   settings: Settings,
   loc: StateLocation,
@@ -560,7 +586,7 @@ async function planMigration(
     },
   )
   if (remote > 0) {
-    throw new CliError(`${described(settings)} has a local Terraform state (${local}) and a state in S3 (${to}) that holds resources; neither was changed.`, {
+    throw new CliError(`The ${described(settings)} has a local Terraform state (${local}) and a state in S3 (${to}) that holds resources; neither was changed.`, {
       code: 'STATE_INVALID',
       hint: `Keep the one that is right: to use S3, move the local file away (mv ${local} ${local}.old); to replace the S3 one, delete it first (the bucket keeps its versions).`,
     })
