@@ -10,7 +10,8 @@ import {afterEach, describe, it} from 'node:test'
 import {CreateBucketCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
 import {mockClient} from 'aws-sdk-client-mock'
 
-import {acquireLock, backendText, ensureStateBucket, stateOutputs} from '../../dist/lib/state/remote.js'
+import {acquireLock} from '../../dist/lib/state/lock.js'
+import {backendText, ensureStateBucket, stateOutputs} from '../../dist/lib/state/remote.js'
 import {explainTerraform} from '../../dist/lib/terraform/diagnostics.js'
 
 const s3 = mockClient(S3Client)

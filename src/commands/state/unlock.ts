@@ -18,7 +18,7 @@ export default class StateUnlock extends BaseCommand {
     const {args, flags} = await this.parse(StateUnlock)
     const [{resolveSettings}, {unlockState}, {stdinIsTTY, stdoutIsTTY}, {invalid}] = await Promise.all([
       import('../../lib/config/resolver.js'),
-      import('../../lib/state/remote.js'),
+      import('../../lib/state/lock.js'),
       import('../../lib/ui/output.js'),
       import('../../lib/errors.js'),
     ])

@@ -30,7 +30,7 @@ import {type ParallelStep, type StepLog, type StepTiming, Steps} from './steps.j
 import {type Recorder, endRelease, refuseOlderThanDatabase, startRelease} from '../releases/record.js'
 import {createSnapshot, pruneSnapshots, releaseSnapshotName, restoreHint, snapshotRetention} from '../releases/snapshots.js'
 import {type ReleaseKind} from '../releases/store.js'
-import {type PreparedState, type StateReport, prepareState, stateNote, stateReport} from '../state/remote.js'
+import {type PreparedState, type StateReport, prepareState, stateNote, stateReport} from '../state/prepare.js'
 import {airflowVersion} from '../releases/version.js'
 
 const INFRASTRUCTURE = 'terraform apply (infrastructure)'

@@ -11,7 +11,7 @@ import {type AwsContext, contextFor, s3Config} from '../aws/context.js'
 import {parseDeployment} from '../config/deployment.js'
 import {type Settings, workspace} from '../config/resolver.js'
 import {finalSnapshotName, snapshotMonthlyUsd} from '../releases/snapshots.js'
-import {type PreparedState, type StateReport, prepareState, stateReport} from '../state/remote.js'
+import {type PreparedState, type StateReport, prepareState, stateReport} from '../state/prepare.js'
 import {ECR_REPOSITORY, type StateResource, Terraform} from '../terraform/terraform.js'
 import {type StepTiming, Steps} from './steps.js'
 

@@ -9,34 +9,24 @@
 //   - The backend: airflow-ecs.backend.tf, written by the CLI into the Terraform folder.
 //   - Reading: outputs come from the state object itself (GetObject), cached by its ETag, so
 //     url/logs/exec/status make one HeadObject and start no terraform.
-//   - Moving: a local state is copied to S3 once (terraform init -migrate-state), after a
-//     confirmation; the local file stays as a dated backup.
-//   - Locking: Terraform's own lock (<key>.tflock) covers each terraform run; the CLI holds its
-//     own (<key>.airflow-ecs.lock, taken with If-None-Match) for a whole deploy or destroy, so a
-//     second one fails fast, naming who holds it.
-import {randomUUID} from 'node:crypto'
-import {copyFileSync, existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {hostname, userInfo} from 'node:os'
+//   - Moving a local state there, and what a deploy or destroy prepares: ./prepare.ts.
+//   - Locking: ./lock.ts.
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import type {S3Client} from '@aws-sdk/client-s3'
 
 import {clientConfig, s3Config} from '../aws/context.js'
 import {
-  BACKEND_FILE,
   type OutputCache,
   type Settings,
   ensureCacheDir,
-  localStatePath,
-  ownBackend,
   readOutputCache,
-  stateFingerprint,
   workspace,
   writeOutputCache,
   writePrivate,
 } from '../config/resolver.js'
-import {CliError, invalid, mapError, oneLine} from '../errors.js'
-import {activeChildren} from '../process/runner.js'
+import {CliError, oneLine} from '../errors.js'
 
 export interface StateLocation {
   bucket: string
@@ -49,14 +39,6 @@ export interface StateLocation {
   own: boolean
 }
 
-export interface LockInfo {
-  ID: string
-  Operation?: string
-  Who?: string
-  Version?: string
-  Created?: string
-  Path?: string
-}
 
 type Json = Record<string, unknown>
 
@@ -70,18 +52,18 @@ export function envFlag(settings: Pick<Settings, 'env'>): string {
   return settings.env ? ` --env ${settings.env}` : ''
 }
 
-const s3Uri = (loc: Pick<StateLocation, 'bucket' | 'objectKey'>): string => `s3://${loc.bucket}/${loc.objectKey}`
+export const s3Uri = (loc: Pick<StateLocation, 'bucket' | 'objectKey'>): string => `s3://${loc.bucket}/${loc.objectKey}`
 
-async function s3Client(settings: Settings, region: string): Promise<S3Client> {
+export async function s3Client(settings: Settings, region: string): Promise<S3Client> {
   const {S3Client} = await import('@aws-sdk/client-s3')
   return new S3Client(s3Config(clientConfig(settings, region)))
 }
 
-function statusOf(error: unknown): number | undefined {
+export function statusOf(error: unknown): number | undefined {
   return (error as {$metadata?: {httpStatusCode?: number}})?.$metadata?.httpStatusCode
 }
 
-function isNotFound(error: unknown): boolean {
+export function isNotFound(error: unknown): boolean {
   const name = (error as {name?: string})?.name
   return name === 'NotFound' || name === 'NoSuchKey' || name === 'NoSuchBucket' || statusOf(error) === 404
 }
@@ -336,291 +318,4 @@ export function backendText(loc: StateLocation): string {
     pathStyle +
     '  }\n}\n'
   )
-}
-
-// ---------------------------------------------------------------------------
-// Locks.
-
-const cliLockKey = (loc: StateLocation): string => `${loc.objectKey}.airflow-ecs.lock`
-const terraformLockKey = (loc: StateLocation): string => `${loc.objectKey}.tflock`
-
-function cliVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {version?: string}).version ?? ''
-  } catch {
-    return ''
-  }
-}
-
-async function readLock(client: S3Client, bucket: string, key: string): Promise<LockInfo | undefined> {
-  const {GetObjectCommand} = await import('@aws-sdk/client-s3')
-  try {
-    const got = await client.send(new GetObjectCommand({Bucket: bucket, Key: key}))
-    const info = JSON.parse(await got.Body!.transformToString()) as LockInfo
-    return info && typeof info.ID === 'string' ? info : {ID: '(unreadable)'}
-  } catch (error) {
-    if (isNotFound(error)) return undefined
-    if (error instanceof SyntaxError) return {ID: '(unreadable)'}
-    throw error
-  }
-}
-
-export function lockedError(settings: Pick<Settings, 'env' | 'project'>, holder: LockInfo): CliError {
-  const who = holder.Who ? ` by ${holder.Who}` : ''
-  const since = holder.Created ? ` since ${holder.Created}` : ''
-  return new CliError(`The state of ${described(settings)} is locked${holder.Operation ? `: ${holder.Operation}` : ''}${who}${since} (lock ID ${holder.ID}).`, {
-    code: 'STATE_LOCKED',
-    hint: `Wait for it to finish, or let this command wait: --lock-timeout 5m. If that run is gone (killed, a closed laptop), release the lock: airflow-ecs state unlock ${holder.ID}${envFlag(settings)}.`,
-  })
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-export interface HeldLock {
-  info: LockInfo
-  release(): Promise<void>
-}
-
-/**
- * Takes the CLI's lock on the environment's state for one operation (deploy, destroy), or
- * fails naming its holder; with a timeout, waits for it. Released by release(), and on a
- * Ctrl-C that no running step turns into an error of its own.
- */
-export async function acquireLock(settings: Settings, loc: StateLocation, operation: string): Promise<HeldLock> {
-  const {DeleteObjectCommand, PutObjectCommand} = await import('@aws-sdk/client-s3')
-  const client = await s3Client(settings, loc.region)
-  const info: LockInfo = {ID: randomUUID(), Operation: operation, Who: `${safeUser()}@${hostname()}`, Version: cliVersion(), Created: new Date().toISOString(), Path: s3Uri(loc)}
-  const key = cliLockKey(loc)
-  const deadline = Date.now() + (settings.lockTimeoutMs ?? 0)
-  for (;;) {
-    try {
-      await client.send(new PutObjectCommand({Bucket: loc.bucket, Key: key, Body: JSON.stringify(info), ContentType: 'application/json', IfNoneMatch: '*'}))
-      break
-    } catch (error) {
-      const status = statusOf(error)
-      if (status !== 412 && status !== 409) throw error
-      const holder = await readLock(client, loc.bucket, key)
-      if (!holder) continue
-      if (Date.now() >= deadline) throw lockedError(settings, holder)
-      await sleep(Math.min(3000, Math.max(200, deadline - Date.now())))
-    }
-  }
-  let released = false
-  const release = async (): Promise<void> => {
-    if (released) return
-    released = true
-    process.removeListener('SIGINT', onInterrupt)
-    try {
-      const holder = await readLock(client, loc.bucket, key)
-      if (holder?.ID === info.ID) await client.send(new DeleteObjectCommand({Bucket: loc.bucket, Key: key}))
-    } catch (error) {
-      process.stderr.write(`The state lock ${info.ID} was not released: ${mapError(error).message}\nRelease it with: airflow-ecs state unlock ${info.ID}${envFlag(settings)}\n`)
-    }
-  }
-  // A Ctrl-C between steps (no terraform, docker or task to stop) ends the run here; during
-  // one, that step stops what it runs and fails, and the caller's finally releases the lock.
-  function onInterrupt(): void {
-    setImmediate(() => {
-      if (activeChildren() > 0 || process.listenerCount('SIGINT') > 1) return
-      void release().finally(() => process.exit(130))
-    })
-  }
-  process.on('SIGINT', onInterrupt)
-  return {info, release}
-}
-
-function safeUser(): string {
-  try {
-    return userInfo().username
-  } catch {
-    return process.env.USER ?? 'unknown'
-  }
-}
-
-/** Removes the lock with this ID (the CLI's or Terraform's) after confirm(holder); refuses an ID that holds nothing. */
-export async function unlockState(settings: Settings, id: string, confirm: (holder: LockInfo, kind: string) => Promise<boolean>): Promise<{id: string; lock: 'airflow-ecs' | 'terraform'; holder: LockInfo}> {
-  if (settings.state.backend !== 's3' || ownBackend(settings)) {
-    throw invalid(`The state of ${described(settings)} is not in the airflow-ecs state bucket; its lock is Terraform's.`, `Release it with Terraform: terraform -chdir=${settings.terraformDir} force-unlock ${id}`)
-  }
-  const loc = await stateLocation(settings)
-  const client = await s3Client(settings, loc.region)
-  const {DeleteObjectCommand} = await import('@aws-sdk/client-s3')
-  const held: Array<{lock: 'airflow-ecs' | 'terraform'; key: string; holder: LockInfo}> = []
-  for (const [lock, key] of [
-    ['airflow-ecs', cliLockKey(loc)],
-    ['terraform', terraformLockKey(loc)],
-  ] as const) {
-    const holder = await readLock(client, loc.bucket, key)
-    if (holder) held.push({lock, key, holder})
-  }
-  const match = held.find((h) => h.holder.ID === id)
-  if (!match) {
-    const now = held.map((h) => `${h.holder.ID} (${h.holder.Operation ?? h.lock} by ${h.holder.Who ?? 'unknown'})`).join(', ')
-    throw new CliError(`No lock with ID ${id} on the state of ${described(settings)}${now ? `; it is locked by ${now}` : ': it is not locked'}.`, {
-      code: 'NOT_FOUND',
-      hint: now ? 'Give the ID the lock message printed (or the one above).' : 'Nothing to release.',
-    })
-  }
-  if (!(await confirm(match.holder, match.lock))) throw new CliError('Nothing was released.', {code: 'CANCELLED', hint: 'Run it again and answer yes, or pass --yes.'})
-  await client.send(new DeleteObjectCommand({Bucket: loc.bucket, Key: match.key}))
-  return {id, lock: match.lock, holder: match.holder}
-}
-
-// ---------------------------------------------------------------------------
-// Before a deploy or destroy.
-
-export interface PreparedState {
-  where: 'custom' | 'local' | 's3'
-  location?: StateLocation
-  /** terraform init's extra arguments (-reconfigure, or -migrate-state -force-copy for a move). */
-  initArgs: string[]
-  /** A local state moved to S3: where it was and where its dated copy is. */
-  migration?: {from: string; backup: string; to: string}
-  /** After a successful init: the moved local state file goes (its backup stays). */
-  afterInit(): void
-  release(): Promise<void>
-}
-
-function stamp(date = new Date()): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-')
-}
-
-/**
- * The state ready for terraform: the bucket there, the backend file written, the CLI's lock
- * held, and a local state moved once (confirm asked unless yes). Local or custom: nothing to do.
- */
-export async function prepareState(
-  settings: Settings,
-  options: {operation: string; yes: boolean; confirm?: (question: string) => Promise<boolean>; log?: (line: string) => void},
-): Promise<PreparedState> {
-  const backendPath = join(settings.terraformDir, BACKEND_FILE)
-  const noop = {initArgs: [], afterInit() {}, async release() {}}
-  if (settings.state.backend === 'local') {
-    if (existsSync(backendPath)) {
-      throw invalid(
-        `The state of ${described(settings)} is in S3 (${settings.terraformDir}/${BACKEND_FILE} says where); --local-state / "state": "local" does not move it back.`,
-        'Drop --local-state (and "state": "local"); for a local experiment use another environment or project name.',
-      )
-    }
-    if (settings.state.source === 'flag' && !stateFingerprint(settings.terraformDir)) await refuseLocalOverRemote(settings)
-    return {where: 'local', ...noop}
-  }
-  if (ownBackend(settings)) {
-    rmSync(backendPath, {force: true})
-    return {where: 'custom', ...noop}
-  }
-  const log = options.log ?? (() => {})
-  const loc = await stateLocation(settings)
-  await ensureStateBucket(settings, loc, log)
-  const lock = await acquireLock(settings, loc, options.operation)
-  try {
-    const local = localStatePath(settings.terraformDir)
-    let migration: PreparedState['migration']
-    let initArgs = ['-reconfigure']
-    if (stateFingerprint(settings.terraformDir)) {
-      migration = await planMigration(settings, loc, local, options)
-      initArgs = ['-migrate-state', '-force-copy']
-    }
-    const text = backendText(loc)
-    if (!existsSync(backendPath) || readFileSync(backendPath, 'utf8') !== text) writeFileSync(backendPath, text)
-    log(`state: ${s3Uri(loc)} (locked for this ${options.operation}: ${lock.info.ID})`)
-    return {
-      where: 's3',
-      location: loc,
-      initArgs,
-      migration,
-      afterInit() {
-        if (migration) {
-          rmSync(migration.from, {force: true})
-          rmSync(`${migration.from}.backup`, {force: true})
-        }
-      },
-      release: lock.release,
-    }
-  } catch (error) {
-    await lock.release()
-    throw error
-  }
-}
-
-/**
- * --local-state in a folder with no local state, for an environment already deployed with its
- * state in the bucket (a fresh clone): a new local state would create everything a second time.
- */
-async function refuseLocalOverRemote(settings: Settings): Promise<void> {
-  let resources = 0
-  let where = ''
-  try {
-    const loc = await stateLocation({...settings, state: {backend: 's3', key: `${settings.project}/terraform.tfstate`, source: 'default'}})
-    where = s3Uri(loc)
-    const client = await s3Client(settings, loc.region)
-    const {GetObjectCommand} = await import('@aws-sdk/client-s3')
-    const got = await client.send(new GetObjectCommand({Bucket: loc.bucket, Key: loc.objectKey}))
-    resources = (JSON.parse(await got.Body!.transformToString()) as {resources?: unknown[]}).resources?.length ?? 0
-  } catch {
-    return // No state there (or it cannot be read): a local experiment it is.
-  }
-  if (resources > 0) {
-    throw invalid(
-      `The ${described(settings)} is already deployed, with its state at ${where}; --local-state here would create it all a second time.`,
-      'Drop --local-state to work on that deployment, or use another environment or project name for a local experiment.',
-    )
-  }
-}
-
-async function planMigration(
-  settings: Settings,
-  loc: StateLocation,
-  local: string,
-  options: {yes: boolean; confirm?: (question: string) => Promise<boolean>},
-): Promise<NonNullable<PreparedState['migration']>> {
-  const to = s3Uri(loc)
-  // Never over a state that is already there: two states of one environment need a person.
-  const client = await s3Client(settings, loc.region)
-  const {GetObjectCommand} = await import('@aws-sdk/client-s3')
-  const remote = await client.send(new GetObjectCommand({Bucket: loc.bucket, Key: loc.objectKey})).then(
-    async (got) => (JSON.parse(await got.Body!.transformToString()) as {resources?: unknown[]}).resources?.length ?? 0,
-    (error: unknown) => {
-      if (isNotFound(error)) return -1
-      throw error
-    },
-  )
-  if (remote > 0) {
-    throw new CliError(`The ${described(settings)} has a local Terraform state (${local}) and a state in S3 (${to}) that holds resources; neither was changed.`, {
-      code: 'STATE_INVALID',
-      hint: `Keep the one that is right: to use S3, move the local file away (mv ${local} ${local}.old); to replace the S3 one, delete it first (the bucket keeps its versions).`,
-    })
-  }
-  if (!options.yes && !(options.confirm && (await options.confirm(`Move the Terraform state of ${described(settings)} from ${local} to ${to} (a dated copy stays here)?`)))) {
-    throw new CliError('Nothing was moved or deployed: the state stays local until it is moved.', {
-      code: 'CANCELLED',
-      hint: 'Run it again and answer yes (or pass --yes), or keep the local state with --local-state / "state": "local" in airflow-ecs.json.',
-    })
-  }
-  const backup = `${local}.${stamp()}.local-backup`
-  copyFileSync(local, backup)
-  return {from: local, backup, to}
-}
-
-export interface StateReport {
-  backend: 'custom' | 'local' | 's3'
-  location?: string
-  env?: string
-  movedFrom?: string
-  backup?: string
-}
-
-export function stateReport(state: PreparedState, settings?: Pick<Settings, 'env'>): StateReport {
-  return {
-    backend: state.where,
-    ...(state.location ? {location: s3Uri(state.location)} : {}),
-    ...(settings?.env ? {env: settings.env} : {}),
-    ...(state.migration ? {movedFrom: state.migration.from, backup: state.migration.backup} : {}),
-  }
-}
-
-/** The state step's note: where the state is, and a move. */
-export function stateNote(state: PreparedState): string {
-  if (state.migration) return `moved ${state.migration.from} to ${state.migration.to}`
-  return state.location ? s3Uri(state.location) : state.where === 'local' ? 'local file' : "the module's own backend"
 }

@@ -1,0 +1,148 @@
+// The locks on an environment's state. Terraform holds its own (<key>.tflock, S3-native) during
+// each terraform run; the CLI holds another (<key>.airflow-ecs.lock, created only if absent) for
+// a whole deploy or destroy, so a second one fails fast, naming who holds it and since when, or
+// waits (--lock-timeout). `state unlock ID` removes either after a confirmation.
+import {randomUUID} from 'node:crypto'
+import {readFileSync} from 'node:fs'
+import {hostname, userInfo} from 'node:os'
+
+import type {S3Client} from '@aws-sdk/client-s3'
+
+import {type Settings, ownBackend} from '../config/resolver.js'
+import {CliError, invalid, mapError} from '../errors.js'
+import {activeChildren} from '../process/runner.js'
+import {type StateLocation, described, envFlag, isNotFound, s3Client, s3Uri, stateLocation, statusOf} from './remote.js'
+
+export interface LockInfo {
+  ID: string
+  Operation?: string
+  Who?: string
+  Version?: string
+  Created?: string
+  Path?: string
+}
+
+const cliLockKey = (loc: StateLocation): string => `${loc.objectKey}.airflow-ecs.lock`
+const terraformLockKey = (loc: StateLocation): string => `${loc.objectKey}.tflock`
+
+function cliVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {version?: string}).version ?? ''
+  } catch {
+    return ''
+  }
+}
+
+async function readLock(client: S3Client, bucket: string, key: string): Promise<LockInfo | undefined> {
+  const {GetObjectCommand} = await import('@aws-sdk/client-s3')
+  try {
+    const got = await client.send(new GetObjectCommand({Bucket: bucket, Key: key}))
+    const info = JSON.parse(await got.Body!.transformToString()) as LockInfo
+    return info && typeof info.ID === 'string' ? info : {ID: '(unreadable)'}
+  } catch (error) {
+    if (isNotFound(error)) return undefined
+    if (error instanceof SyntaxError) return {ID: '(unreadable)'}
+    throw error
+  }
+}
+
+export function lockedError(settings: Pick<Settings, 'env' | 'project'>, holder: LockInfo): CliError {
+  const who = holder.Who ? ` by ${holder.Who}` : ''
+  const since = holder.Created ? ` since ${holder.Created}` : ''
+  return new CliError(`The state of ${described(settings)} is locked${holder.Operation ? `: ${holder.Operation}` : ''}${who}${since} (lock ID ${holder.ID}).`, {
+    code: 'STATE_LOCKED',
+    hint: `Wait for it to finish, or let this command wait: --lock-timeout 5m. If that run is gone (killed, a closed laptop), release the lock: airflow-ecs state unlock ${holder.ID}${envFlag(settings)}.`,
+  })
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export interface HeldLock {
+  info: LockInfo
+  release(): Promise<void>
+}
+
+/**
+ * Takes the CLI's lock on the environment's state for one operation (deploy, destroy), or
+ * fails naming its holder; with a timeout, waits for it. Released by release(), and on a
+ * Ctrl-C that no running step turns into an error of its own.
+ */
+export async function acquireLock(settings: Settings, loc: StateLocation, operation: string): Promise<HeldLock> {
+  const {DeleteObjectCommand, PutObjectCommand} = await import('@aws-sdk/client-s3')
+  const client = await s3Client(settings, loc.region)
+  const info: LockInfo = {ID: randomUUID(), Operation: operation, Who: `${safeUser()}@${hostname()}`, Version: cliVersion(), Created: new Date().toISOString(), Path: s3Uri(loc)}
+  const key = cliLockKey(loc)
+  const deadline = Date.now() + (settings.lockTimeoutMs ?? 0)
+  for (;;) {
+    try {
+      await client.send(new PutObjectCommand({Bucket: loc.bucket, Key: key, Body: JSON.stringify(info), ContentType: 'application/json', IfNoneMatch: '*'}))
+      break
+    } catch (error) {
+      const status = statusOf(error)
+      if (status !== 412 && status !== 409) throw error
+      const holder = await readLock(client, loc.bucket, key)
+      if (!holder) continue
+      if (Date.now() >= deadline) throw lockedError(settings, holder)
+      await sleep(Math.min(3000, Math.max(200, deadline - Date.now())))
+    }
+  }
+  let released = false
+  const release = async (): Promise<void> => {
+    if (released) return
+    released = true
+    process.removeListener('SIGINT', onInterrupt)
+    try {
+      const holder = await readLock(client, loc.bucket, key)
+      if (holder?.ID === info.ID) await client.send(new DeleteObjectCommand({Bucket: loc.bucket, Key: key}))
+    } catch (error) {
+      process.stderr.write(`The state lock ${info.ID} was not released: ${mapError(error).message}\nRelease it with: airflow-ecs state unlock ${info.ID}${envFlag(settings)}\n`)
+    }
+  }
+  // A Ctrl-C between steps (no terraform, docker or task to stop) ends the run here; during
+  // one, that step stops what it runs and fails, and the caller's finally releases the lock.
+  function onInterrupt(): void {
+    setImmediate(() => {
+      if (activeChildren() > 0 || process.listenerCount('SIGINT') > 1) return
+      void release().finally(() => process.exit(130))
+    })
+  }
+  process.on('SIGINT', onInterrupt)
+  return {info, release}
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username
+  } catch {
+    return process.env.USER ?? 'unknown'
+  }
+}
+
+/** Removes the lock with this ID (the CLI's or Terraform's) after confirm(holder); refuses an ID that holds nothing. */
+export async function unlockState(settings: Settings, id: string, confirm: (holder: LockInfo, kind: string) => Promise<boolean>): Promise<{id: string; lock: 'airflow-ecs' | 'terraform'; holder: LockInfo}> {
+  if (settings.state.backend !== 's3' || ownBackend(settings)) {
+    throw invalid(`The state of ${described(settings)} is not in the airflow-ecs state bucket; its lock is Terraform's.`, `Release it with Terraform: terraform -chdir=${settings.terraformDir} force-unlock ${id}`)
+  }
+  const loc = await stateLocation(settings)
+  const client = await s3Client(settings, loc.region)
+  const {DeleteObjectCommand} = await import('@aws-sdk/client-s3')
+  const held: Array<{lock: 'airflow-ecs' | 'terraform'; key: string; holder: LockInfo}> = []
+  for (const [lock, key] of [
+    ['airflow-ecs', cliLockKey(loc)],
+    ['terraform', terraformLockKey(loc)],
+  ] as const) {
+    const holder = await readLock(client, loc.bucket, key)
+    if (holder) held.push({lock, key, holder})
+  }
+  const match = held.find((h) => h.holder.ID === id)
+  if (!match) {
+    const now = held.map((h) => `${h.holder.ID} (${h.holder.Operation ?? h.lock} by ${h.holder.Who ?? 'unknown'})`).join(', ')
+    throw new CliError(`No lock with ID ${id} on the state of ${described(settings)}${now ? `; it is locked by ${now}` : ': it is not locked'}.`, {
+      code: 'NOT_FOUND',
+      hint: now ? 'Give the ID the lock message printed (or the one above).' : 'Nothing to release.',
+    })
+  }
+  if (!(await confirm(match.holder, match.lock))) throw new CliError('Nothing was released.', {code: 'CANCELLED', hint: 'Run it again and answer yes, or pass --yes.'})
+  await client.send(new DeleteObjectCommand({Bucket: loc.bucket, Key: match.key}))
+  return {id, lock: match.lock, holder: match.holder}
+}
