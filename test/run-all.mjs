@@ -40,7 +40,18 @@ process.env.AIRFLOW_ECS_TEST_VENV = venv
 console.log(`Python test environment: ${venv}`)
 
 const only = process.argv.slice(2)
-const files = only.length > 0 ? only : testFiles(join(root, 'test')).sort()
+// The longest files first (measured on the 2-core machine), so no long one starts last and runs alone.
+const LONGEST = [
+  'test/lifecycle/deploy.test.ts',
+  'test/lifecycle/environments.test.ts',
+  'test/airflow/airflow.test.ts',
+  'test/package/npm-install.test.ts',
+  'test/infra/infra.test.ts',
+  'test/lifecycle/first-deploy.test.ts',
+  'test/lifecycle/rollout-failure.test.ts',
+]
+const rank = (file) => (LONGEST.includes(file) ? LONGEST.indexOf(file) : LONGEST.length)
+const files = only.length > 0 ? only : testFiles(join(root, 'test')).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
 if (files.length === 0) {
   console.error('No test files found under test/.')
   process.exit(1)

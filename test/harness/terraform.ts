@@ -21,7 +21,7 @@ export function findProviderMirror(): string {
 
 export function requireTerraform(): void {
   const result = spawnSync('terraform', ['version'], {stdio: 'ignore'})
-  if (result.error || result.status !== 0) throw new Error('test needs `terraform` (>= 1.6) on PATH')
+  if (result.error || result.status !== 0) throw new Error('test needs `terraform` (>= 1.10) on PATH')
 }
 
 /** Environment that makes terraform use only the local mirror (no registry, no checkpoint). */

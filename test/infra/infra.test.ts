@@ -49,7 +49,7 @@ let secretValues: string[] = []
 
 function terraform(dir: string, args: string[], env: Record<string, string>) {
   const r = spawnSync('terraform', [`-chdir=${dir}`, ...args], {encoding: 'utf8', env: {...process.env, ...env}, maxBuffer: 64 * 1024 * 1024})
-  assert.equal(r.error, undefined, 'test needs terraform (>= 1.6) on PATH')
+  assert.equal(r.error, undefined, 'test needs terraform (>= 1.10) on PATH')
   return r
 }
 

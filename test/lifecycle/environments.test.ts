@@ -172,6 +172,13 @@ describe('remote state and environments', {timeout: 1_500_000}, () => {
     assert.match(b.stdout, /^http:\/\/team/)
     const status = await cli(dirB, ['status', '--env', 'staging', '--json'], 60_000, path)
     assert.equal(status.code, 0, status.stderr)
+    assert.equal(parseJson(status).project, 'team-staging')
+    assert.deepEqual(parseJson(status).infra, {
+      source: 'package',
+      terraformDir: join(dirB, '.airflow-ecs', 'env', 'staging', 'terraform'),
+      env: 'staging',
+      state: `s3://${BUCKET}/${KEY.staging}`,
+    })
     const list = await cli(dirB, ['env', 'list', '--json'], 60_000, path)
     assert.equal(list.code, 0, list.stderr)
     const rows = Object.fromEntries(parseJson(list).map((row: any) => [row.env, row]))

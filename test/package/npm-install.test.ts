@@ -153,7 +153,11 @@ describe('installed from npm, in an empty folder', {timeout: 900_000}, () => {
     assert.equal(status.code, 0, status.stderr)
     const s = parseJson(status)
     assert.equal(s.project, PROJECT)
-    assert.deepEqual(s.infra, {source: 'package', terraformDir: join(projectDir, '.airflow-ecs', 'terraform')})
+    assert.deepEqual(s.infra, {
+      source: 'package',
+      terraformDir: join(projectDir, '.airflow-ecs', 'terraform'),
+      state: `s3://airflow-ecs-state-123456789012-us-east-1/${PROJECT}/terraform.tfstate`,
+    })
     const logs = await cli(['logs', 'scheduler'])
     assert.equal(logs.code, 0, logs.stderr)
   })

@@ -9,7 +9,8 @@ export default class EjectInfra extends BaseCommand {
   async run(): Promise<unknown> {
     await this.parse(EjectInfra)
     const [{resolveSettings}, {ejectInfra}] = await Promise.all([import('../../lib/config/resolver.js'), import('../../lib/project/infra.js')])
-    const result = ejectInfra(resolveSettings())
+    // The project's module is shared by every environment: ejected from the default one.
+    const result = ejectInfra(resolveSettings({env: null}))
     this.log(`Copied the Terraform module (${result.files.length} files) to ${result.terraformDir}; airflow-ecs uses it from now on.`)
     if (result.movedState.length > 0) this.log(`Moved the deployment's ${result.movedState.join(', ')} there as well.`)
     this.log('Commit it, keep the state out of git (its .gitignore does), and run deploy: the plan shows any difference.')

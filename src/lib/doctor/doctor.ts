@@ -37,12 +37,12 @@ export function nodeCheck(version = process.versions.node): Check {
 
 export async function terraformCheck(): Promise<Check> {
   const out = await probe('terraform', ['version', '-json'])
-  if (!out) return {name: 'terraform', status: 'fail', detail: 'not found', fix: 'Install Terraform >= 1.6: https://developer.hashicorp.com/terraform/install'}
+  if (!out) return {name: 'terraform', status: 'fail', detail: 'not found', fix: 'Install Terraform >= 1.10 (the S3 state backend\'s lock file needs it): https://developer.hashicorp.com/terraform/install'}
   const version = (JSON.parse(out) as {terraform_version: string}).terraform_version
   const [major, minor] = version.split('.').map(Number)
-  return major > 1 || (major === 1 && minor >= 6)
+  return major > 1 || (major === 1 && minor >= 10)
     ? {name: 'terraform', status: 'ok', detail: `v${version}`}
-    : {name: 'terraform', status: 'fail', detail: `v${version} is older than 1.6`, fix: 'Upgrade Terraform to 1.6 or newer.'}
+    : {name: 'terraform', status: 'fail', detail: `v${version} is older than 1.10`, fix: 'Upgrade Terraform to 1.10 or newer (the state in S3 is locked with the S3 backend\'s lock file, new in 1.10).'}
 }
 
 export async function dockerChecks(): Promise<Check[]> {

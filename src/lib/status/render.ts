@@ -7,6 +7,7 @@ export function render(s: Status): string {
     s.infra.source === 'package'
       ? `Terraform: the module shipped with airflow-ecs, run in ${s.infra.terraformDir}`
       : `Terraform: the project's own module in ${s.infra.terraformDir} (ejected; upgrades of airflow-ecs do not change it)`,
+    `State: ${s.infra.state}${s.infra.env ? ` (environment ${s.infra.env})` : ''}`,
     table(s.components, [
       {header: 'component', get: (c) => c.component},
       {header: 'service', get: (c) => c.service},
