@@ -144,7 +144,7 @@ describe('task', () => {
   })
 
   it('sends cpu/memory, capacity provider and env overrides', async () => {
-    const out = parseJson(await cli(['task', 'version', '--cpu', '1024', '--memory', '4096', '--capacity-provider', 'FARGATE_SPOT', '--env', 'A=1', '--json']))
+    const out = parseJson(await cli(['task', 'version', '--cpu', '1024', '--memory', '4096', '--capacity-provider', 'FARGATE_SPOT', '-e', 'A=1', '--json']))
     const ecs = new ECSClient(sdkConfig(moto))
     const task = (await ecs.send(new DescribeTasksCommand({cluster: 'airflow', tasks: [out.taskArn]}))).tasks![0]
     assert.equal(task.overrides?.cpu, '1024')

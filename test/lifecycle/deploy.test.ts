@@ -116,6 +116,7 @@ describe('deploy, operate, destroy', {timeout: 900_000}, () => {
     const steps = out.steps.map((s: any) => `${s.step}:${s.status}`)
     assert.deepEqual(steps, [
       'preflight:done',
+      'state:done',
       'terraform init:done',
       'ECR repository:done',
       'build and push:skipped',

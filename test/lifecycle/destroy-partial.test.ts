@@ -62,7 +62,8 @@ describe('destroy after a deploy interrupted early', {timeout: 600_000}, () => {
 
     assert.equal(terraform('state', 'list').trim(), '', 'the state is empty')
     assert.deepEqual((await ecr.send(new DescribeRepositoriesCommand({}))).repositories ?? [], [])
-    assert.deepEqual(((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name), [])
+    // Only the Terraform state bucket stays: destroy never deletes it.
+    assert.deepEqual(((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name), ['airflow-ecs-state-123456789012-us-east-1'])
     await assert.rejects(ecr.send(new DescribeImagesCommand({repositoryName: 'airflow-airflow'})), /RepositoryNotFound/)
   })
 })

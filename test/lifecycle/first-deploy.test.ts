@@ -98,14 +98,17 @@ describe('a new project, first deploy', {timeout: 900_000}, () => {
     assert.ok(/done {2}terraform apply \(infrastructure\)/.test(progress), 'the task definitions were applied first')
     assert.ok(!/aws_ecs_service\.this: Modifying/.test(progress), 'no service was updated')
 
+    // The killed run's lock on the state: its process is gone on this machine, so the next run takes it over.
     const r = await cli(['deploy', '--yes', '--image', NEXT_IMAGE, '--json'], 600_000)
     assert.equal(r.code, 0, r.stderr.slice(-3000))
+    assert.match(r.stderr, /Released the lock [0-9a-f-]+ that an earlier deploy on this machine left \(its process \d+ is gone/)
     const out = parseJson(r)
     assert.equal(out.firstDeploy, false)
     assert.deepEqual(
       Object.fromEntries(out.steps.map((x: any) => [x.step, x.status])),
       {
         preflight: 'done',
+        state: 'done',
         'terraform init': 'done',
         'ECR repository': 'skipped',
         'build and push': 'skipped',

@@ -152,7 +152,8 @@ describe('init --ci github', () => {
       [['--ci', 'gitlab', '--env', 'staging'], /^Error: Expected --ci=gitlab to be one of: github/],
       [['--ci', 'github', '--env', 'Staging'], /^Error: Invalid environment name "Staging"/],
       [['--ci', 'github', '--env', 'staging', '--branch', '-x'], /^Error: Invalid branch name "-x"/],
-      [['--ci', 'github', '--env', 'integration-tests', '--name', 'analytics-platform'], /^Error: Invalid project name "analytics-platform-integration-tests"/],
+      [['--ci', 'github', '--env', 'integration', '--name', 'analytics-platform'], /^Error: Invalid project name "analytics-platform-integration"/],
+      [['--ci', 'github', '--env', 'integration-tests-eu'], /^Error: Invalid environment name "integration-tests-eu"/],
       [['--branch', 'main'], /^Error: All of the following must be provided when using --branch: --ci/],
     ]
     for (const [flags, message] of cases) {

@@ -2,12 +2,13 @@
 // another account owns, exact lock races, and Terraform's own lock message. The rest is tried
 // against moto in test/lifecycle/environments.test.ts.
 import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {hostname, tmpdir, userInfo} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, it} from 'node:test'
 
-import {CreateBucketCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
+import {CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
 import {mockClient} from 'aws-sdk-client-mock'
 
 import {acquireLock} from '../../dist/lib/state/lock.js'
@@ -110,6 +111,25 @@ describe('locks', () => {
     assert.equal(lock.info.Operation, 'deploy')
     assert.match(lock.info.Who!, /@/)
     await lock.release()
+  })
+
+  it('a lock an earlier run on this machine left (its process is gone) is taken over; one from elsewhere never', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!
+    const mine = {...holder, Who: `${userInfo().username}@${hostname()}`, Pid: dead}
+    s3.on(PutObjectCommand).rejectsOnce(awsError('PreconditionFailed', 412)).resolves({})
+    s3.on(GetObjectCommand).resolves(body(JSON.stringify(mine)))
+    const lock = await acquireLock(settings, loc, 'deploy')
+    assert.equal(s3.commandCalls(DeleteObjectCommand).length, 1, 'the stale lock deleted')
+    assert.equal(lock.info.Pid, process.pid)
+    s3.reset()
+    // A gone process on another host, or a live one here: refused, nothing deleted.
+    for (const other of [{...mine, Who: 'ana@other-host'}, {...mine, Pid: process.ppid}]) {
+      s3.on(PutObjectCommand).rejects(awsError('PreconditionFailed', 412))
+      s3.on(GetObjectCommand).resolves(body(JSON.stringify(other)))
+      await assert.rejects(acquireLock(settings, loc, 'deploy'), (e: any) => e.code === 'STATE_LOCKED')
+      assert.equal(s3.commandCalls(DeleteObjectCommand).length, 0)
+      s3.reset()
+    }
   })
 
   it("Terraform's own lock message becomes the same one line", () => {

@@ -21,7 +21,7 @@ The arguments are split as a shell would split them, so one quoted string works.
     cpu: Flags.integer({description: 'Task CPU units (256, 512, 1024, 2048, 4096, 8192, 16384).'}),
     memory: Flags.integer({description: 'Task memory in MiB; must fit --cpu on Fargate.'}),
     'capacity-provider': Flags.string({description: 'Run on FARGATE or FARGATE_SPOT.', options: ['FARGATE', 'FARGATE_SPOT']}),
-    env: Flags.string({char: 'e', description: 'Extra environment variable NAME=value (repeatable).', multiple: true}),
+    'container-env': Flags.string({char: 'e', description: 'Extra environment variable NAME=value for the container (repeatable). (--env picks the deployment\'s environment, as on every command.)', multiple: true}),
     timeout: Flags.string({description: 'With --wait: stop the task if it runs longer than this (e.g. 30m, 2h).', dependsOn: ['wait']}),
   }
 
@@ -42,7 +42,7 @@ The arguments are split as a shell would split them, so one quoted string works.
     // Everything is validated before the first AWS call.
     const {command, notices} = airflowCommand(argv as string[])
     const size = fargateSize(flags.cpu, flags.memory)
-    const environment = parseEnv(flags.env)
+    const environment = parseEnv(flags['container-env'])
     const timeoutMs = flags.timeout ? parseDuration(flags.timeout, '--timeout') : undefined
     for (const notice of notices) this.note(notice)
 

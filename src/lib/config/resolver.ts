@@ -139,7 +139,11 @@ export function buildPlatform(settings: Pick<Settings, 'file' | 'projectFile'>, 
 
 export function findProjectRoot(start = process.cwd()): string {
   const forced = env('AIRFLOW_ECS_PROJECT_DIR')
-  if (forced) return resolve(forced)
+  if (forced) {
+    // Nothing is read from, or written into, a folder that is not there.
+    if (!isFolder(resolve(forced))) throw invalid(`AIRFLOW_ECS_PROJECT_DIR ${JSON.stringify(forced.slice(0, 120))} does not exist (or is not a folder).`, 'Point it at the project folder (the one with airflow-ecs.json), or unset it to use the current folder.')
+    return resolve(forced)
+  }
   for (let dir = resolve(start); ; dir = dirname(dir)) {
     if (existsSync(join(dir, PROJECT_FILE)) || existsSync(join(dir, 'infra-terraform'))) return dir
     if (dirname(dir) === dir) return resolve(start)
@@ -233,7 +237,12 @@ export function resolveSettings(flags: GlobalFlags & StateFlags = {}, cwd = proc
   const top = readProjectFile(projectRoot)
   const [envName, envSource] = flags.env === null ? [undefined, 'default' as Source] : pick<string>([flags.env, 'flag'], [env('AIRFLOW_ECS_ENV'), 'env'])
   if (envName !== undefined && !ENV_NAME.test(envName)) {
-    throw invalid(`Invalid environment name ${JSON.stringify(envName.slice(0, 40))}${envSource === 'env' ? ' in AIRFLOW_ECS_ENV' : ''}.`, "1-16 lower-case letters, digits or '-', starting with a letter (e.g. staging, prod).")
+    throw invalid(
+      `Invalid environment name ${JSON.stringify(envName.slice(0, 40))}${envSource === 'env' ? ' in AIRFLOW_ECS_ENV' : ''}.`,
+      envName.includes('=')
+        ? '--env names an environment of airflow-ecs.json; a variable for a one-off task\'s container is -e NAME=value (--container-env).'
+        : "1-16 lower-case letters, digits or '-', starting with a letter (e.g. staging, prod).",
+    )
   }
   const file = envName ? environmentFile(top, envName) : (({environments: _e, ...rest}) => rest)(top)
   const [region, regionSource] = pick<string>(

@@ -58,7 +58,7 @@ export function parseEnv(pairs: string[] = []): Array<{name: string; value: stri
   return pairs.map((pair) => {
     const eq = pair.indexOf('=')
     const name = eq > 0 ? pair.slice(0, eq) : ''
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw invalid(`Invalid --env "${pair.split('=')[0]}".`, 'Use --env NAME=value.')
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw invalid(`Invalid --container-env "${pair.split('=')[0]}".`, 'Use --container-env NAME=value (or -e NAME=value).')
     return {name, value: pair.slice(eq + 1)}
   })
 }

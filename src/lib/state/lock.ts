@@ -20,6 +20,8 @@ export interface LockInfo {
   Version?: string
   Created?: string
   Path?: string
+  /** The CLI's process on the host named in Who: a lock whose process is gone there is stale. */
+  Pid?: number
 }
 
 const cliLockKey = (loc: StateLocation): string => `${loc.objectKey}.airflow-ecs.lock`
@@ -70,7 +72,7 @@ export interface HeldLock {
 export async function acquireLock(settings: Settings, loc: StateLocation, operation: string): Promise<HeldLock> {
   const {DeleteObjectCommand, PutObjectCommand} = await import('@aws-sdk/client-s3')
   const client = await s3Client(settings, loc.region)
-  const info: LockInfo = {ID: randomUUID(), Operation: operation, Who: `${safeUser()}@${hostname()}`, Version: cliVersion(), Created: new Date().toISOString(), Path: s3Uri(loc)}
+  const info: LockInfo = {ID: randomUUID(), Operation: operation, Who: `${safeUser()}@${hostname()}`, Version: cliVersion(), Created: new Date().toISOString(), Path: s3Uri(loc), Pid: process.pid}
   const key = cliLockKey(loc)
   const deadline = Date.now() + (settings.lockTimeoutMs ?? 0)
   for (;;) {
@@ -82,6 +84,13 @@ export async function acquireLock(settings: Settings, loc: StateLocation, operat
       if (status !== 412 && status !== 409) throw error
       const holder = await readLock(client, loc.bucket, key)
       if (!holder) continue
+      if (leftHere(holder, info)) {
+        // A run on this machine that was killed outright (kill -9, a closed terminal): its
+        // process is gone, so its lock protects nothing. Anyone else's lock is never taken over.
+        await client.send(new DeleteObjectCommand({Bucket: loc.bucket, Key: key}))
+        process.stderr.write(`Released the lock ${holder.ID} that an earlier ${holder.Operation ?? 'run'} on this machine left (its process ${holder.Pid} is gone; since ${holder.Created}).\n`)
+        continue
+      }
       if (Date.now() >= deadline) throw lockedError(settings, holder)
       await sleep(Math.min(3000, Math.max(200, deadline - Date.now())))
     }
@@ -108,6 +117,17 @@ export async function acquireLock(settings: Settings, loc: StateLocation, operat
   }
   process.on('SIGINT', onInterrupt)
   return {info, release}
+}
+
+/** The holder is a run of this user on this host whose process no longer exists. */
+function leftHere(holder: LockInfo, me: LockInfo): boolean {
+  if (holder.Who !== me.Who || typeof holder.Pid !== 'number' || !Number.isInteger(holder.Pid) || holder.Pid <= 0 || holder.Pid === process.pid) return false
+  try {
+    process.kill(holder.Pid, 0)
+    return false
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH'
+  }
 }
 
 function safeUser(): string {

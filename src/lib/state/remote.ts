@@ -87,6 +87,9 @@ export function partitionOf(region: string): string {
   return region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws'
 }
 
+/** Caches are kept in a project only: a folder without airflow-ecs.json (or a module) gets no .airflow-ecs/. */
+const inProject = (settings: Settings): boolean => Boolean(settings.projectFile) || settings.infra === 'project'
+
 /** The CLI's own state bucket of an account and region. */
 export function defaultStateBucket(account: string, region: string): string {
   return `airflow-ecs-state-${account}-${region}`
@@ -120,8 +123,10 @@ export async function stateLocation(settings: Settings): Promise<StateLocation> 
   }
   const ws = workspace(settings.terraformDir)
   const location: StateLocation = {bucket, key: state.key, objectKey: ws === 'default' ? state.key : `env:/${ws}/${state.key}`, region, own: !state.bucket}
-  ensureCacheDir(settings.cacheDir)
-  writePrivate(cacheFile, JSON.stringify({for: key, location} satisfies LocationCache))
+  if (inProject(settings)) {
+    ensureCacheDir(settings.cacheDir)
+    writePrivate(cacheFile, JSON.stringify({for: key, location} satisfies LocationCache))
+  }
   return location
 }
 
@@ -173,6 +178,7 @@ export async function remoteOutputs(settings: Settings, options: {refresh?: bool
     }
     const got = await client.send(new GetObjectCommand({Bucket: loc.bucket, Key: loc.objectKey}))
     const outputs = stateOutputs(await got.Body!.transformToString(), loc)
+    if (!inProject(settings)) return outputs.airflow_ecs ? {airflow_ecs: outputs.airflow_ecs} : {}
     return writeOutputCache(settings, fingerprint(got.ETag, got.VersionId), outputs)
   } catch (error) {
     if (isNotFound(error)) throw noDeployment(settings, loc)
