@@ -189,7 +189,7 @@ describe('task', () => {
     const env = {AWS_ENDPOINT_URL: 'http://127.0.0.1:9'}
     assertOneLineError(await cli(['task', 'version', '--cpu', '256', '--memory', '4096'], env), 2, /--memory 4096 does not fit --cpu 256/)
     assertOneLineError(await cli(['task', 'version', '--cpu', '300'], env), 2, /--cpu 300 is not a Fargate size/)
-    assertOneLineError(await cli(['task', 'version', '--env', '1X=2'], env), 2, /Invalid --env/)
+    assertOneLineError(await cli(['task', 'version', '-e', '1X=2'], env), 2, /Invalid --container-env/)
     assertOneLineError(await cli(['task', 'a | b'], env), 2, /Shell syntax "\|"/)
     assertOneLineError(await cli(['task', 'users', 'create', '--firstname', 'Ada'], env), 2, /Unknown flag --firstname: if it is an airflow flag, put it after --/)
   })

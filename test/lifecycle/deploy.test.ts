@@ -388,7 +388,7 @@ describe('deploy, operate, destroy', {timeout: 900_000}, () => {
     assert.deepEqual(await services(), before, 'every service keeps its task definition, no new deployment')
     // The bundle has the change: the live prefix holds the committed bytes.
     const s3 = new S3Client({...sdkConfig(moto), forcePathStyle: true})
-    const bucket = ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name!).find((n) => n.startsWith('airflow'))
+    const bucket = ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name!).find((n) => n.startsWith('airflow-airflow-'))
     const live = await s3.send(new GetObjectCommand({Bucket: bucket, Key: 'dags/live/hello.py'}))
     assert.equal(await live.Body!.transformToString(), dag('two'))
   })

@@ -189,7 +189,7 @@ describe('remote state and environments', {timeout: 1_500_000}, () => {
     assert.equal(rows.default.deployed, false)
     assert.equal(rows.staging.state, `s3://${BUCKET}/${KEY.staging}`)
     // --local-state in a fresh clone of a deployed environment would create it all again.
-    const twice = await cli(dirB, ['deploy', '--yes', '--env', 'staging', '--local-state', '--image', IMAGE, '--json'], 60_000, path)
+    const twice = await cli(dirB, ['deploy', '--yes', '--env', 'staging', '--local-state', '--image', IMAGE, '--json'], 60_000)
     assert.equal(twice.code, 2)
     assert.match(oneLineError(twice, 'INVALID_INPUT').message, /The environment "staging" \(team-staging\) is already deployed, with its state at s3:\/\//)
     // Nothing deployed for the default environment: one line naming where it looked.
