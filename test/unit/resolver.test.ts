@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {afterEach, beforeEach, describe, it} from 'node:test'
 
 import {loadDeployment, resolveSettings, stateFingerprint, stateWhere} from '../../dist/lib/config/resolver.js'
+import {writeProjectSetting} from '../../dist/lib/project/settings.js'
 
 const saved = {...process.env}
 let root: string
@@ -160,6 +161,19 @@ describe('environments', () => {
     assert.throws(() => resolveSettings({env: 'qa'}, root), (e: any) => /defines no "environments"/.test(e.message))
     writeFileSync(join(root, 'airflow-ecs.json'), JSON.stringify({name: 'a-very-long-team-name', environments: {production: {}}}))
     assert.throws(() => resolveSettings({env: 'production'}, root), (e: any) => /environment "production".*"a-very-long-team-name-production", is not a valid name/.test(e.message))
+  })
+
+  it("upgrade's airflowVersion goes into the environment's entry, leaving the others alone", () => {
+    writeFileSync(join(root, 'airflow-ecs.json'), JSON.stringify(file))
+    writeProjectSetting({projectRoot: root, env: 'staging'}, 'airflowVersion', '3.3.2')
+    const written = JSON.parse(readFileSync(join(root, 'airflow-ecs.json'), 'utf8'))
+    assert.deepEqual(written.environments.staging, {airflowVersion: '3.3.2'})
+    assert.equal(written.airflowVersion, undefined)
+    assert.equal(resolveSettings({env: 'staging'}, root).file.airflowVersion, '3.3.2')
+    assert.equal(resolveSettings({env: 'prod'}, root).file.airflowVersion, undefined)
+    writeProjectSetting({projectRoot: root}, 'airflowVersion', '3.3.1')
+    assert.equal(resolveSettings({env: 'prod'}, root).file.airflowVersion, '3.3.1', 'the top level is inherited')
+    assert.equal(resolveSettings({env: 'staging'}, root).file.airflowVersion, '3.3.2', 'the entry wins')
   })
 
   it('checks each entry like the top level, and the state setting', () => {
