@@ -225,7 +225,7 @@ export function environmentFile(top: ProjectFile, envName: string, path = PROJEC
   return merged
 }
 
-/** The flags of the commands that change the deployment through Terraform (deploy, destroy, upgrade, rollback). */
+/** The flags of the commands that change the deployment through Terraform (deploy, destroy, upgrade). */
 export interface StateFlags {
   'local-state'?: boolean
   'lock-timeout'?: string

@@ -176,7 +176,7 @@ async function destroyHeld(ctx: AwsContext | undefined, settings: Settings, step
     secretsInRecovery,
     purgeCommands: secretsInRecovery.map((arn) => `aws secretsmanager delete-secret --secret-id ${arn} --force-delete-without-recovery${region}`),
     ...(finalSnapshot ? {finalSnapshot} : {}),
-    state: stateReport(held, settings),
+    state: stateReport(held),
     steps: steps.timings,
   }
 }

@@ -145,16 +145,14 @@ async function planMigration(
 export interface StateReport {
   backend: 'custom' | 'local' | 's3'
   location?: string
-  env?: string
   movedFrom?: string
   backup?: string
 }
 
-export function stateReport(state: PreparedState, settings?: Pick<Settings, 'env'>): StateReport {
+export function stateReport(state: PreparedState): StateReport {
   return {
     backend: state.where,
     ...(state.location ? {location: s3Uri(state.location)} : {}),
-    ...(settings?.env ? {env: settings.env} : {}),
     ...(state.migration ? {movedFrom: state.migration.from, backup: state.migration.backup} : {}),
   }
 }
