@@ -26,14 +26,14 @@ describe('task command', () => {
     )
   })
 
-  it('validates --env', () => {
+  it('validates --container-env (-e)', () => {
     assert.deepEqual(parseEnv(['A=1', 'B_2=x=y', 'C=']), [
       {name: 'A', value: '1'},
       {name: 'B_2', value: 'x=y'},
       {name: 'C', value: ''},
     ])
-    assert.throws(() => parseEnv(['=1']), /Invalid --env/)
-    assert.throws(() => parseEnv(['NOEQUALS']), /Invalid --env/)
+    assert.throws(() => parseEnv(['=1']), /Invalid --container-env/)
+    assert.throws(() => parseEnv(['NOEQUALS']), /Invalid --container-env/)
   })
 
   it("knows Fargate's valid cpu/memory pairs", () => {
