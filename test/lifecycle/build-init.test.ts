@@ -185,7 +185,7 @@ describe('deploy fails early, naming the step and the fix', () => {
     const r = await runCli(['deploy', '--yes', '--image', 'registry.example.com/airflow:1'], {env: {...fx.env, PATH: process.execPath.replace(/\/node$/, '')}})
     assert.equal(r.code, 1)
     assert.match(r.stderr, /start preflight[\s\S]*fail terraform: not found/)
-    assert.match(r.stderr, /Error: preflight: terraform: not found\.\n→ Install Terraform >= 1\.6/)
+    assert.match(r.stderr, /Error: preflight: terraform: not found\.\n→ Install Terraform >= 1\.10/)
   })
 })
 
