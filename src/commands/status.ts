@@ -23,7 +23,7 @@ export default class StatusCommand extends BaseCommand {
       this.log(render(result))
       return result
     }
-    const {sleep} = await import('../lib/logs/cloudwatch.js')
+    const {sleep} = await import('../lib/time.js')
     if (process.stdout.isTTY) process.stdout.write('\u001B[2J')
     const controller = new AbortController()
     process.once('SIGINT', () => controller.abort())

@@ -53,6 +53,23 @@ export class CliError extends Error {
   }
 }
 
+/** The HTTP status of an SDK error, when it has one. */
+export function httpStatus(error: unknown): number | undefined {
+  return (error as ErrorLike | undefined)?.$metadata?.httpStatusCode
+}
+
+/** S3 said the object (or its bucket) is not there: HeadObject's NotFound, GetObject's NoSuchKey, NoSuchBucket, any 404. */
+export function isNotFoundError(error: unknown): boolean {
+  const name = (error as ErrorLike | undefined)?.name
+  return name === 'NotFound' || name === 'NoSuchKey' || name === 'NoSuchBucket' || httpStatus(error) === 404
+}
+
+/** A conditional write lost (If-None-Match: the object is there now; 409: a concurrent conditional write). */
+export function isWriteConflict(error: unknown): boolean {
+  const status = httpStatus(error)
+  return status === 412 || status === 409 || (error as ErrorLike | undefined)?.name === 'PreconditionFailed'
+}
+
 /** A validation failure: raised before any AWS call, exit code 2. */
 export function invalid(message: string, hint?: string): CliError {
   return new CliError(message, {code: 'INVALID_INPUT', hint})

@@ -102,3 +102,18 @@ export function cronExpression(input: string): string {
   }
   return `cron(${fields.join(' ')})`
 }
+
+/** Waits ms milliseconds, or less when signal aborts. */
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve()
+    const timer = setTimeout(resolve, ms)
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer)
+        resolve()
+      },
+      {once: true},
+    )
+  })

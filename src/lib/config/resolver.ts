@@ -19,6 +19,7 @@ import {dirname, isAbsolute, join, resolve} from 'node:path'
 import {type CpuArchitecture, parseArchitecture, platformOf} from '../components.js'
 import {CliError, invalid, mapError, oneLine} from '../errors.js'
 import {terraformSummary} from '../terraform/diagnostics.js'
+import {isFolder} from '../project/package.js'
 import {parseDuration} from '../time.js'
 import {type Deployment, type DeploymentOverrides, parseDeployment} from './deployment.js'
 import {PROJECT_NAME, checkCluster, checkName, checkProfile, checkProjectFile, checkRegion, checkSecurityGroups, checkSubnets, checkWorkspace} from './validate.js'
@@ -346,14 +347,6 @@ export function stateFingerprint(terraformDir: string): string | undefined {
   if (!existsSync(local)) return undefined
   const s = statSync(local)
   return s.size > 0 ? `local:${workspace(terraformDir)}:${s.size}:${s.mtimeMs}` : undefined
-}
-
-const isFolder = (path: string): boolean => {
-  try {
-    return statSync(path).isDirectory()
-  } catch {
-    return false
-  }
 }
 
 /** The project's own module declares its own backend (a `backend "…"` block not written by the CLI). */

@@ -13,7 +13,7 @@ import {createHash} from 'node:crypto'
 import {userInfo} from 'node:os'
 
 import {type AwsContext, s3Config} from '../aws/context.js'
-import {CliError} from '../errors.js'
+import {CliError, isNotFoundError} from '../errors.js'
 import {type LocalFile} from './files.js'
 
 export interface BundleTarget {
@@ -223,7 +223,7 @@ async function apply(s3: S3, t: BundleTarget, wanted: Record<string, ManifestFil
       await s3.send(new HeadObjectCommand({Bucket: t.bucket, Key}))
       return
     } catch (error) {
-      if ((error as {name?: string}).name !== 'NotFound' && (error as {$metadata?: {httpStatusCode?: number}}).$metadata?.httpStatusCode !== 404) throw error
+      if (!isNotFoundError(error)) throw error
     }
     writes++
     await s3.send(new PutObjectCommand({Bucket: t.bucket, Key, Body: body, ContentType: 'application/octet-stream'}))

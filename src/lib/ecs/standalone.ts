@@ -6,7 +6,8 @@ import {checkTaskRef} from '../config/validate.js'
 import {type AwsContext} from '../aws/context.js'
 import {logStreamName} from '../components.js'
 import {CliError, EXIT} from '../errors.js'
-import {StreamTail, logsClient, sleep} from '../logs/cloudwatch.js'
+import {StreamTail, logsClient} from '../logs/cloudwatch.js'
+import {sleep} from '../time.js'
 import {type TaskSize} from './task-command.js'
 
 export interface StartOptions {

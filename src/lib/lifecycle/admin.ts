@@ -10,7 +10,7 @@ import {HeadObjectCommand, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
 import {GetSecretValueCommand, SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 
 import {type AwsContext, s3Config} from '../aws/context.js'
-import {CliError} from '../errors.js'
+import {CliError, isNotFoundError} from '../errors.js'
 
 export const ADMIN_USER = 'admin'
 export const ADMIN_MARKER_KEY = 'airflow-ecs/admin-user-created'
@@ -44,8 +44,7 @@ export async function adminCreated(ctx: AwsContext): Promise<boolean> {
     await new S3Client(s3Config(ctx.clientConfig)).send(new HeadObjectCommand({Bucket, Key: ADMIN_MARKER_KEY}))
     return true
   } catch (error) {
-    const e = error as {name?: string; $metadata?: {httpStatusCode?: number}}
-    if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return false
+    if (isNotFoundError(error)) return false
     throw error
   }
 }

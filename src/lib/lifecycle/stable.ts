@@ -8,7 +8,7 @@ import {type AwsContext} from '../aws/context.js'
 import {SERVICE_COMPONENTS, type ServiceComponentName} from '../components.js'
 import {pollIntervalMs} from '../ecs/standalone.js'
 import {CliError, EXIT} from '../errors.js'
-import {sleep} from '../logs/cloudwatch.js'
+import {sleep} from '../time.js'
 import {lastLines} from '../status/status.js'
 
 /** The deployment ECS failed or rolled back, if any: FAILED, or a circuit-breaker rollback. */

@@ -12,6 +12,7 @@ import {
 import {type ClientConfig} from '../aws/context.js'
 import {taskIdFromStream} from '../components.js'
 import {CliError} from '../errors.js'
+import {sleep} from '../time.js'
 
 export interface LogEvent {
   timestamp: number
@@ -153,20 +154,6 @@ export interface FollowOptions {
   /** Called once after the first read when the limit left events out. */
   onBacklog?: (result: WindowResult) => void
 }
-
-export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve()
-    const timer = setTimeout(resolve, ms)
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer)
-        resolve()
-      },
-      {once: true},
-    )
-  })
 
 /**
  * Polls until aborted. Each poll re-reads a look-back window and drops event ids it has

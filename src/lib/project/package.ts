@@ -8,6 +8,20 @@ import {fileURLToPath} from 'node:url'
 
 import {CliError} from '../errors.js'
 
+/** A folder that is there (a file, a dangling link or nothing: false). */
+export function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/** This CLI's version, from its package.json. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {version?: string}).version ?? ''
+}
+
 let cached: string | undefined
 
 /** The folder holding the CLI's package.json (the repository itself when run from a checkout). */

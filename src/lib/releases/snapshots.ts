@@ -4,7 +4,7 @@
 import {type AwsContext} from '../aws/context.js'
 import {CliError, invalid, mapError} from '../errors.js'
 import {pollIntervalMs} from '../ecs/standalone.js'
-import {sleep} from '../logs/cloudwatch.js'
+import {sleep} from '../time.js'
 import {tableFor} from '../cost/prices.js'
 
 export const DEFAULT_SNAPSHOT_RETENTION = 5

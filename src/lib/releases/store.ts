@@ -12,7 +12,7 @@
 import {spawnSync} from 'node:child_process'
 
 import {type AwsContext, s3Config} from '../aws/context.js'
-import {CliError} from '../errors.js'
+import {CliError, isWriteConflict} from '../errors.js'
 
 export const RELEASES_PREFIX = 'releases/'
 /** An in-progress release younger than this holds the lock; an older one is a deploy that died. */
@@ -213,9 +213,8 @@ export async function claimRelease(ctx: AwsContext, release: Omit<Release, 'numb
       await client.send(new PutObjectCommand({Bucket, Key: key(n), Body: JSON.stringify(full, null, 2), ContentType: 'application/json', IfNoneMatch: '*'}))
       return full
     } catch (error) {
-      const e = error as {name?: string; $metadata?: {httpStatusCode?: number}}
-      // 412: another release took this number first; 409: a concurrent conditional write.
-      if (e.$metadata?.httpStatusCode === 412 || e.$metadata?.httpStatusCode === 409 || e.name === 'PreconditionFailed') continue
+      // Another release took this number first (or wrote at the same moment): the next one.
+      if (isWriteConflict(error)) continue
       throw error
     }
   }

@@ -4,12 +4,12 @@
 // or the local convention AIRFLOW_CONN_<ID>= / AIRFLOW_VAR_<KEY>=). Every entry is checked
 // and turned into its stored text before anything is written. Errors name the entry and
 // never quote a value. No SDK here.
-import {statSync} from 'node:fs'
 import {basename, extname} from 'node:path'
 
 import {isMap, isScalar, parseDocument} from 'yaml'
 
 import {invalid} from '../errors.js'
+import {isFolder} from '../project/package.js'
 import {readLimited} from '../read-limited.js'
 import {FILE_KEYS, fromJson, fromUri, serialize} from './connection.js'
 import {KINDS, type Kind, checkId, checkSize, variableText} from './kinds.js'
@@ -146,14 +146,6 @@ function parseYamlFile(path: string, text: string): Array<[string, unknown]> {
 
 /** Far more than any real export; a bigger file is refused before it is read. */
 const MAX_IMPORT_BYTES = 16 * 1024 * 1024
-
-const isFolder = (path: string): boolean => {
-  try {
-    return statSync(path).isDirectory()
-  } catch {
-    return false
-  }
-}
 
 /** Reads and checks a whole import file; throws on the first bad entry, before any write. */
 export function readImportFile(path: string, kind: Kind): ImportFile {

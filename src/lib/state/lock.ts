@@ -3,15 +3,16 @@
 // a whole deploy or destroy, so a second one fails fast, naming who holds it and since when, or
 // waits (--lock-timeout). `state unlock ID` removes either after a confirmation.
 import {randomUUID} from 'node:crypto'
-import {readFileSync} from 'node:fs'
 import {hostname, userInfo} from 'node:os'
 
 import type {S3Client} from '@aws-sdk/client-s3'
 
 import {type Settings, ownBackend} from '../config/resolver.js'
-import {CliError, invalid, mapError} from '../errors.js'
+import {CliError, invalid, isNotFoundError, isWriteConflict, mapError} from '../errors.js'
 import {activeChildren} from '../process/runner.js'
-import {type StateLocation, described, envFlag, isNotFound, s3Client, s3Uri, stateLocation, statusOf} from './remote.js'
+import {packageVersion} from '../project/package.js'
+import {sleep} from '../time.js'
+import {type StateLocation, described, envFlag, s3Client, s3Uri, stateLocation} from './remote.js'
 
 export interface LockInfo {
   ID: string
@@ -27,13 +28,6 @@ export interface LockInfo {
 const cliLockKey = (loc: StateLocation): string => `${loc.objectKey}.airflow-ecs.lock`
 const terraformLockKey = (loc: StateLocation): string => `${loc.objectKey}.tflock`
 
-function cliVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {version?: string}).version ?? ''
-  } catch {
-    return ''
-  }
-}
 
 async function readLock(client: S3Client, bucket: string, key: string): Promise<LockInfo | undefined> {
   const {GetObjectCommand} = await import('@aws-sdk/client-s3')
@@ -42,7 +36,7 @@ async function readLock(client: S3Client, bucket: string, key: string): Promise<
     const info = JSON.parse(await got.Body!.transformToString()) as LockInfo
     return info && typeof info.ID === 'string' ? info : {ID: '(unreadable)'}
   } catch (error) {
-    if (isNotFound(error)) return undefined
+    if (isNotFoundError(error)) return undefined
     if (error instanceof SyntaxError) return {ID: '(unreadable)'}
     throw error
   }
@@ -57,8 +51,6 @@ export function lockedError(settings: Pick<Settings, 'env' | 'project'>, holder:
   })
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
 export interface HeldLock {
   info: LockInfo
   release(): Promise<void>
@@ -72,7 +64,7 @@ export interface HeldLock {
 export async function acquireLock(settings: Settings, loc: StateLocation, operation: string): Promise<HeldLock> {
   const {DeleteObjectCommand, PutObjectCommand} = await import('@aws-sdk/client-s3')
   const client = await s3Client(settings, loc.region)
-  const info: LockInfo = {ID: randomUUID(), Operation: operation, Who: `${safeUser()}@${hostname()}`, Version: cliVersion(), Created: new Date().toISOString(), Path: s3Uri(loc), Pid: process.pid}
+  const info: LockInfo = {ID: randomUUID(), Operation: operation, Who: `${safeUser()}@${hostname()}`, Version: packageVersion(), Created: new Date().toISOString(), Path: s3Uri(loc), Pid: process.pid}
   const key = cliLockKey(loc)
   const deadline = Date.now() + (settings.lockTimeoutMs ?? 0)
   for (;;) {
@@ -80,8 +72,7 @@ export async function acquireLock(settings: Settings, loc: StateLocation, operat
       await client.send(new PutObjectCommand({Bucket: loc.bucket, Key: key, Body: JSON.stringify(info), ContentType: 'application/json', IfNoneMatch: '*'}))
       break
     } catch (error) {
-      const status = statusOf(error)
-      if (status !== 412 && status !== 409) throw error
+      if (!isWriteConflict(error)) throw error
       const holder = await readLock(client, loc.bucket, key)
       if (!holder) continue
       if (leftHere(holder, info)) {

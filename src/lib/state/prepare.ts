@@ -5,9 +5,9 @@ import {copyFileSync, existsSync, readFileSync, rmSync, writeFileSync} from 'nod
 import {join} from 'node:path'
 
 import {BACKEND_FILE, type Settings, localStatePath, ownBackend, stateFingerprint} from '../config/resolver.js'
-import {CliError, invalid} from '../errors.js'
+import {CliError, invalid, isNotFoundError} from '../errors.js'
 import {acquireLock} from './lock.js'
-import {type StateLocation, backendText, described, ensureStateBucket, isNotFound, s3Client, s3Uri, stateLocation} from './remote.js'
+import {type StateLocation, backendText, described, ensureStateBucket, s3Client, s3Uri, stateLocation} from './remote.js'
 
 export interface PreparedState {
   where: 'custom' | 'local' | 's3'
@@ -121,7 +121,7 @@ async function planMigration(
   const remote = await client.send(new GetObjectCommand({Bucket: loc.bucket, Key: loc.objectKey})).then(
     async (got) => (JSON.parse(await got.Body!.transformToString()) as {resources?: unknown[]}).resources?.length ?? 0,
     (error: unknown) => {
-      if (isNotFound(error)) return -1
+      if (isNotFoundError(error)) return -1
       throw error
     },
   )

@@ -26,7 +26,7 @@ import {
   writeOutputCache,
   writePrivate,
 } from '../config/resolver.js'
-import {CliError, oneLine} from '../errors.js'
+import {CliError, httpStatus, isNotFoundError, oneLine} from '../errors.js'
 
 export interface StateLocation {
   bucket: string
@@ -57,15 +57,6 @@ export const s3Uri = (loc: Pick<StateLocation, 'bucket' | 'objectKey'>): string 
 export async function s3Client(settings: Settings, region: string): Promise<S3Client> {
   const {S3Client} = await import('@aws-sdk/client-s3')
   return new S3Client(s3Config(clientConfig(settings, region)))
-}
-
-export function statusOf(error: unknown): number | undefined {
-  return (error as {$metadata?: {httpStatusCode?: number}})?.$metadata?.httpStatusCode
-}
-
-export function isNotFound(error: unknown): boolean {
-  const name = (error as {name?: string})?.name
-  return name === 'NotFound' || name === 'NoSuchKey' || name === 'NoSuchBucket' || statusOf(error) === 404
 }
 
 // ---------------------------------------------------------------------------
@@ -181,7 +172,7 @@ export async function remoteOutputs(settings: Settings, options: {refresh?: bool
     if (!inProject(settings)) return outputs.airflow_ecs ? {airflow_ecs: outputs.airflow_ecs} : {}
     return writeOutputCache(settings, fingerprint(got.ETag, got.VersionId), outputs)
   } catch (error) {
-    if (isNotFound(error)) throw noDeployment(settings, loc)
+    if (isNotFoundError(error)) throw noDeployment(settings, loc)
     throw error
   }
 }
@@ -215,7 +206,7 @@ export async function ensureStateBucket(settings: Settings, loc: StateLocation, 
   try {
     region = (await client.send(new s3.HeadBucketCommand({Bucket: loc.bucket}))).BucketRegion
   } catch (error) {
-    const status = statusOf(error)
+    const status = httpStatus(error)
     if (status === 301 || (error as {name?: string}).name === 'PermanentRedirect') {
       throw new CliError(`${named} ${loc.own ? `${loc.bucket} ` : ''}is not in ${loc.region}.`, {
         code: 'INVALID_INPUT',
@@ -230,7 +221,7 @@ export async function ensureStateBucket(settings: Settings, loc: StateLocation, 
           : 'Give this identity s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on it, or name another bucket.',
       })
     }
-    if (!isNotFound(error)) throw error
+    if (!isNotFoundError(error)) throw error
     if (!loc.own) {
       throw new CliError(`${named} does not exist.`, {
         code: 'NOT_FOUND',
@@ -272,7 +263,7 @@ async function createStateBucket(client: S3Client, loc: StateLocation, log: (lin
     const name = (error as {name?: string}).name
     // Made a moment ago by another run of ours: set it up the same way (each setting is idempotent).
     if (name === 'BucketAlreadyOwnedByYou') return configureStateBucket(client, bucket, region, log)
-    if (name === 'AccessDenied' || statusOf(error) === 403) {
+    if (name === 'AccessDenied' || httpStatus(error) === 403) {
       throw new CliError(`No permission to create the state bucket ${bucket} (s3:CreateBucket was refused).`, {
         code: 'ACCESS_DENIED',
         hint: 'Ask for s3:CreateBucket (and s3:PutBucket* on that bucket) once, or name an existing versioned bucket in airflow-ecs.json ("state": {"bucket": "..."}), or keep the state on this machine with --local-state.',
