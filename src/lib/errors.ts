@@ -70,6 +70,11 @@ export function isWriteConflict(error: unknown): boolean {
   return status === 412 || status === 409 || (error as ErrorLike | undefined)?.name === 'PreconditionFailed'
 }
 
+/** What to do about a lock on the state someone else holds: the CLI's own and Terraform's get the same line. */
+export function lockedHint(id: string, env?: string): string {
+  return `Wait for it to finish, or let this command wait: --lock-timeout 5m. If that run is gone (killed, a closed laptop), release the lock: airflow-ecs state unlock ${id}${env ? ` --env ${env}` : ''}.`
+}
+
 /** A validation failure: raised before any AWS call, exit code 2. */
 export function invalid(message: string, hint?: string): CliError {
   return new CliError(message, {code: 'INVALID_INPUT', hint})

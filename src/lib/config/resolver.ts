@@ -481,26 +481,29 @@ export async function terraformOutputs(settings: Settings, options: {refresh?: b
     const {remoteOutputs} = await import('../state/remote.js')
     return remoteOutputs(settings, options)
   }
-  const fingerprint = where === 'local' ? stateFingerprint(settings.terraformDir) : existsSync(join(settings.terraformDir, '.terraform')) ? undefined : null
-  if (fingerprint === undefined && where === 'local') {
+  if (where === 'custom') {
+    // A backend of the project's own has no version the CLI can read cheaply: it is asked each time.
+    if (!existsSync(join(settings.terraformDir, '.terraform'))) {
+      throw new CliError(`No deployment found: the Terraform module in ${settings.terraformDir} names its own backend, and that folder is not initialised.`, {
+        code: 'NO_DEPLOYMENT',
+        hint: `Run \`airflow-ecs deploy\` (or \`terraform -chdir=${settings.terraformDir} init\`) first.`,
+      })
+    }
+    const outputs = JSON.parse(await runTerraformOutput(settings)) as OutputCache['outputs']
+    return outputs?.airflow_ecs ? {airflow_ecs: outputs.airflow_ecs} : {}
+  }
+  const fingerprint = stateFingerprint(settings.terraformDir)
+  if (!fingerprint) {
     throw new CliError(`No deployment found: there is no Terraform state in ${settings.terraformDir}.`, {
       code: 'NO_DEPLOYMENT',
       hint: 'Run `airflow-ecs deploy` first (from the project folder, the one with airflow-ecs.json), or set AIRFLOW_ECS_TERRAFORM_DIR to the folder that holds your Terraform state.',
     })
   }
-  if (fingerprint === null) {
-    throw new CliError(`No deployment found: the Terraform module in ${settings.terraformDir} names its own backend, and that folder is not initialised.`, {
-      code: 'NO_DEPLOYMENT',
-      hint: `Run \`airflow-ecs deploy\` (or \`terraform -chdir=${settings.terraformDir} init\`) first.`,
-    })
-  }
-  if (fingerprint && !options.refresh) {
+  if (!options.refresh) {
     const cached = readOutputCache(settings, fingerprint)
     if (cached) return cached
   }
-  const outputs = JSON.parse(await runTerraformOutput(settings)) as OutputCache['outputs']
-  // A backend of the project's own has no version the CLI can read cheaply: it is asked each time.
-  return fingerprint ? writeOutputCache(settings, fingerprint, outputs) : outputs?.airflow_ecs ? {airflow_ecs: outputs.airflow_ecs} : {}
+  return writeOutputCache(settings, fingerprint, JSON.parse(await runTerraformOutput(settings)) as OutputCache['outputs'])
 }
 
 /** Whether the environment has a Terraform state at all (a deploy that stopped early has one without outputs). */
@@ -509,7 +512,8 @@ export async function stateExists(settings: Settings): Promise<boolean> {
   if (where === 'local') return Boolean(stateFingerprint(settings.terraformDir))
   if (where === 'custom') return true
   try {
-    await terraformOutputs(settings, {refresh: true})
+    // Whether the object is there: one HeadObject when the cached outputs are its version.
+    await terraformOutputs(settings)
     return true
   } catch (error) {
     if ((error as CliError).code === 'NO_DEPLOYMENT') return false

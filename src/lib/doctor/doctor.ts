@@ -95,11 +95,10 @@ export async function stateCheck(settings: Settings): Promise<Check> {
   }
   try {
     const exists = await stateExists(settings)
-    const {stateLocation} = await import('../state/remote.js')
-    const loc = await stateLocation(settings)
+    const address = await (await import('../state/remote.js')).stateAddress(settings)
     return exists
-      ? {name: 'terraform state', status: 'ok', detail: `s3://${loc.bucket}/${loc.objectKey}`}
-      : {name: 'terraform state', status: 'warn', detail: `none at s3://${loc.bucket}/${loc.objectKey} (nothing deployed yet)`, fix: `Run \`airflow-ecs deploy${settings.env ? ` --env ${settings.env}` : ''}\`.`}
+      ? {name: 'terraform state', status: 'ok', detail: address}
+      : {name: 'terraform state', status: 'warn', detail: `none at ${address} (nothing deployed yet)`, fix: `Run \`airflow-ecs deploy${settings.env ? ` --env ${settings.env}` : ''}\`.`}
   } catch (error) {
     const mapped = mapError(error)
     return {name: 'terraform state', status: 'warn', detail: `not read: ${mapped.message}`, fix: mapped.hint}

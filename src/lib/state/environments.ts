@@ -19,16 +19,10 @@ export interface EnvironmentRow {
 
 async function row(settings: Settings): Promise<EnvironmentRow> {
   const base: EnvironmentRow = {env: settings.env ?? 'default', project: settings.project, region: settings.region, deployed: false}
-  const where = stateWhere(settings)
   try {
-    if (where === 's3') {
-      const {stateLocation} = await import('./remote.js')
-      const loc = await stateLocation(settings)
-      base.state = `s3://${loc.bucket}/${loc.objectKey}`
-      base.region ??= loc.region
-    } else {
-      base.state = where === 'local' ? `local: ${settings.terraformDir}` : `the module's backend (${settings.terraformDir})`
-    }
+    const {stateAddress, stateLocation} = await import('./remote.js')
+    base.state = await stateAddress(settings)
+    if (stateWhere(settings) === 's3') base.region ??= (await stateLocation(settings)).region
     const deployment = await loadDeployment(settings)
     return {...base, deployed: true, region: deployment.region ?? base.region, url: deployment.web?.url}
   } catch (error) {

@@ -8,7 +8,7 @@ import {hostname, userInfo} from 'node:os'
 import type {S3Client} from '@aws-sdk/client-s3'
 
 import {type Settings, ownBackend} from '../config/resolver.js'
-import {CliError, invalid, isNotFoundError, isWriteConflict, mapError} from '../errors.js'
+import {CliError, invalid, isNotFoundError, isWriteConflict, lockedHint, mapError} from '../errors.js'
 import {activeChildren} from '../process/runner.js'
 import {packageVersion} from '../project/package.js'
 import {sleep} from '../time.js'
@@ -47,7 +47,7 @@ export function lockedError(settings: Pick<Settings, 'env' | 'project'>, holder:
   const since = holder.Created ? ` since ${holder.Created}` : ''
   return new CliError(`The state of ${described(settings)} is locked${holder.Operation ? `: ${holder.Operation}` : ''}${who}${since} (lock ID ${holder.ID}).`, {
     code: 'STATE_LOCKED',
-    hint: `Wait for it to finish, or let this command wait: --lock-timeout 5m. If that run is gone (killed, a closed laptop), release the lock: airflow-ecs state unlock ${holder.ID}${envFlag(settings)}.`,
+    hint: lockedHint(holder.ID, settings.env),
   })
 }
 

@@ -5,9 +5,9 @@ import {copyFileSync, existsSync, readFileSync, rmSync, writeFileSync} from 'nod
 import {join} from 'node:path'
 
 import {BACKEND_FILE, type Settings, localStatePath, ownBackend, stateFingerprint} from '../config/resolver.js'
-import {CliError, invalid, isNotFoundError} from '../errors.js'
+import {CliError, invalid} from '../errors.js'
 import {acquireLock} from './lock.js'
-import {type StateLocation, backendText, described, ensureStateBucket, s3Client, s3Uri, stateLocation} from './remote.js'
+import {type StateLocation, backendText, described, ensureStateBucket, remoteResourceCount, s3Uri, stateLocation} from './remote.js'
 
 export interface PreparedState {
   where: 'custom' | 'local' | 's3'
@@ -88,19 +88,16 @@ export async function prepareState(
  * state in the bucket (a fresh clone): a new local state would create everything a second time.
  */
 async function refuseLocalOverRemote(settings: Settings): Promise<void> {
-  let resources = 0
+  let resources: number | undefined
   let where = ''
   try {
     const loc = await stateLocation({...settings, state: {backend: 's3', key: `${settings.project}/terraform.tfstate`, source: 'default'}})
     where = s3Uri(loc)
-    const client = await s3Client(settings, loc.region)
-    const {GetObjectCommand} = await import('@aws-sdk/client-s3')
-    const got = await client.send(new GetObjectCommand({Bucket: loc.bucket, Key: loc.objectKey}))
-    resources = (JSON.parse(await got.Body!.transformToString()) as {resources?: unknown[]}).resources?.length ?? 0
+    resources = await remoteResourceCount(settings, loc)
   } catch {
     return // No state there (or it cannot be read): a local experiment it is.
   }
-  if (resources > 0) {
+  if ((resources ?? 0) > 0) {
     throw invalid(
       `The ${described(settings)} is already deployed, with its state at ${where}; --local-state here would create it all a second time.`,
       'Drop --local-state to work on that deployment, or use another environment or project name for a local experiment.',
@@ -116,16 +113,7 @@ async function planMigration(
 ): Promise<NonNullable<PreparedState['migration']>> {
   const to = s3Uri(loc)
   // Never over a state that is already there: two states of one environment need a person.
-  const client = await s3Client(settings, loc.region)
-  const {GetObjectCommand} = await import('@aws-sdk/client-s3')
-  const remote = await client.send(new GetObjectCommand({Bucket: loc.bucket, Key: loc.objectKey})).then(
-    async (got) => (JSON.parse(await got.Body!.transformToString()) as {resources?: unknown[]}).resources?.length ?? 0,
-    (error: unknown) => {
-      if (isNotFoundError(error)) return -1
-      throw error
-    },
-  )
-  if (remote > 0) {
+  if (((await remoteResourceCount(settings, loc)) ?? 0) > 0) {
     throw new CliError(`The ${described(settings)} has a local Terraform state (${local}) and a state in S3 (${to}) that holds resources; neither was changed.`, {
       code: 'STATE_INVALID',
       hint: `Keep the one that is right: to use S3, move the local file away (mv ${local} ${local}.old); to replace the S3 one, delete it first (the bucket keeps its versions).`,

@@ -22,6 +22,7 @@ import {
   type Settings,
   ensureCacheDir,
   readOutputCache,
+  stateWhere,
   workspace,
   writeOutputCache,
   writePrivate,
@@ -121,6 +122,14 @@ export async function stateLocation(settings: Settings): Promise<StateLocation> 
   return location
 }
 
+/** Where the environment's state is, as status and env list show it: s3://…, a local folder, or the module's own backend. */
+export async function stateAddress(settings: Settings): Promise<string> {
+  const where = stateWhere(settings)
+  if (where === 'local') return `local: ${settings.terraformDir}`
+  if (where === 'custom') return `the module's own backend (${settings.terraformDir})`
+  return s3Uri(await stateLocation(settings))
+}
+
 // ---------------------------------------------------------------------------
 // Reading the state (day-2: one HeadObject when nothing changed).
 
@@ -138,8 +147,8 @@ function corrupt(loc: StateLocation, why: string): CliError {
   })
 }
 
-/** A state document's outputs; a document that is not a Terraform state is refused. */
-export function stateOutputs(text: string, loc: StateLocation): OutputCache['outputs'] {
+/** A state document's outputs and resources; a document that is not a Terraform state is refused. */
+function parseState(text: string, loc: StateLocation): {outputs: OutputCache['outputs']; resources: unknown[]} {
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
@@ -152,7 +161,25 @@ export function stateOutputs(text: string, loc: StateLocation): OutputCache['out
   }
   const outputs = state.outputs
   if (outputs !== undefined && (typeof outputs !== 'object' || outputs === null || Array.isArray(outputs))) throw corrupt(loc, 'its outputs are not an object')
-  return (outputs ?? {}) as OutputCache['outputs']
+  return {outputs: (outputs ?? {}) as OutputCache['outputs'], resources: Array.isArray(state.resources) ? state.resources : []}
+}
+
+/** A state document's outputs; a document that is not a Terraform state is refused. */
+export function stateOutputs(text: string, loc: StateLocation): OutputCache['outputs'] {
+  return parseState(text, loc).outputs
+}
+
+/** How many resources the state object holds; undefined when there is no object. */
+export async function remoteResourceCount(settings: Settings, loc: StateLocation): Promise<number | undefined> {
+  const client = await s3Client(settings, loc.region)
+  const {GetObjectCommand} = await import('@aws-sdk/client-s3')
+  try {
+    const got = await client.send(new GetObjectCommand({Bucket: loc.bucket, Key: loc.objectKey}))
+    return parseState(await got.Body!.transformToString(), loc).resources.length
+  } catch (error) {
+    if (isNotFoundError(error)) return undefined
+    throw error
+  }
 }
 
 /** The outputs of a state in S3, from the cache while the object's ETag is the one cached. */

@@ -7,7 +7,6 @@ import {DescribeListenersCommand, DescribeTargetHealthCommand, ElasticLoadBalanc
 import {CloudWatchLogsClient, GetLogEventsCommand} from '@aws-sdk/client-cloudwatch-logs'
 
 import {type AwsContext} from '../aws/context.js'
-import {type Settings, stateWhere} from '../config/resolver.js'
 import {type ComponentTarget, SERVICE_COMPONENTS, logStreamName} from '../components.js'
 import {type ScheduledActionView, listSchedules, resourceId} from '../scale/scale.js'
 
@@ -113,16 +112,6 @@ async function targetHealth(ctx: AwsContext): Promise<Status['targets']> {
   return out
 }
 
-/** Where the state is, as status shows it (the place was looked up when the outputs were read). */
-async function stateAddress(settings: Settings): Promise<string> {
-  const where = stateWhere(settings)
-  if (where === 'local') return `local: ${settings.terraformDir}`
-  if (where === 'custom') return `the module's own backend (${settings.terraformDir})`
-  const {stateLocation} = await import('../state/remote.js')
-  const loc = await stateLocation(settings)
-  return `s3://${loc.bucket}/${loc.objectKey}`
-}
-
 export async function status(ctx: AwsContext): Promise<Status> {
   const ecs = new ECSClient(ctx.clientConfig)
   const cluster = ctx.deployment.cluster.name
@@ -165,6 +154,6 @@ export async function status(ctx: AwsContext): Promise<Status> {
       max: target?.MaxCapacity,
       current: components.find((c) => c.component === 'worker')?.desired,
     },
-    infra: {source: ctx.settings.infra, terraformDir: ctx.settings.terraformDir, ...(ctx.settings.env ? {env: ctx.settings.env} : {}), state: await stateAddress(ctx.settings)},
+    infra: {source: ctx.settings.infra, terraformDir: ctx.settings.terraformDir, ...(ctx.settings.env ? {env: ctx.settings.env} : {}), state: await (await import('../state/remote.js')).stateAddress(ctx.settings)},
   }
 }

@@ -12,6 +12,7 @@
 //
 // With colour (or in some versions) a box (╷ │ ╵) is drawn around each block; it and any
 // colour codes are dropped first.
+import {lockedHint} from '../errors.js'
 
 export interface Diagnostic {
   summary: string
@@ -111,11 +112,10 @@ export function explainTerraform(
     // Terraform's own lock (someone ran terraform by hand, or a run was killed): its Lock Info names the holder.
     const field = (name: string): string | undefined => new RegExp(`^\\s*${name}:\\s*(.+?)\\s*$`, 'm').exec(output)?.[1]
     const id = field('ID') ?? '?'
-    const env = who.env ? ` --env ${who.env}` : ''
     const operation = field('Operation')?.replace(/^OperationType/, 'terraform ').toLowerCase()
     return {
       message: `the state is locked${operation ? ` (${operation})` : ''}${field('Who') ? ` by ${field('Who')}` : ''}${field('Created') ? ` since ${field('Created')}` : ''}, lock ID ${id}`,
-      hint: `Wait for it to finish, or wait for it with --lock-timeout 5m. If that run is gone, release the lock: airflow-ecs state unlock ${id}${env}.`,
+      hint: lockedHint(id, who.env),
       code: 'STATE_LOCKED',
     }
   }
