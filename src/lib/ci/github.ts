@@ -7,7 +7,7 @@ import {spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {dirname, join, relative} from 'node:path'
 
-import {ENV_NAME, readProjectFile} from '../config/resolver.js'
+import {ENV_NAME, environmentName, readProjectFile} from '../config/resolver.js'
 import {checkName, checkRegion, shown} from '../config/validate.js'
 import {CliError, invalid} from '../errors.js'
 import {copyTree, ensureWritableDir, packaged} from '../project/package.js'
@@ -71,8 +71,7 @@ export function checkEnvName(env: string | undefined, name: string, projectOf: (
 
 /** The environment's project name as the resolver gives it: its entry's "name", else NAME-ENV. */
 function environmentProject(root: string, name: string, env: string): string {
-  const entry = readProjectFile(root).environments?.[env]
-  return typeof entry?.name === 'string' ? entry.name : `${name}-${env}`
+  return environmentName(name, env, readProjectFile(root).environments?.[env])
 }
 
 export function checkBranch(branch: string): string {

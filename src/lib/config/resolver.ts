@@ -194,6 +194,11 @@ const list = (value: string | undefined): string[] | undefined =>
 /** An environment's name: part of its resource names and of a folder name. */
 export const ENV_NAME = /^[a-z][a-z0-9-]{0,15}$/
 
+/** An environment's project name: its entry's "name", else <project name>-<env>. */
+export function environmentName(projectName: string, env: string, entry?: {name?: unknown}): string {
+  return typeof entry?.name === 'string' ? entry.name : `${projectName}-${env}`
+}
+
 /**
  * The settings of one environment: the entry's fields over the top-level ones (objects such
  * as "workers" or "terraformVars" merged one level deep). Its name is "<name>-<env>" unless
@@ -222,7 +227,7 @@ export function environmentFile(top: ProjectFile, envName: string, path = PROJEC
     const {key: _key, ...shared} = base.state as StateField
     merged.state = shared
   }
-  merged.name = entry.name ?? `${base.name ?? DEFAULT_PROJECT}-${envName}`
+  merged.name = environmentName(base.name ?? DEFAULT_PROJECT, envName, entry)
   return merged
 }
 
