@@ -103,6 +103,8 @@ class _Task:
         self.stop_deadline: float | None = None
         self.stopped = False
         self.started_at = time.time()
+        # When every container had been started (None until then, or when one could not be).
+        self.running_since: float | None = None
         self.stopped_at: float | None = None
         self.reason = ""
         self.home = ""
@@ -166,6 +168,7 @@ class LocalAgent:
                 command = override.get("command") or definition.get("command") or []
                 env = self._environment(t, definition, override)
                 self._spawn(t, c, command, env)
+            t.running_since = time.time()
         except Exception as error:  # a secret that does not resolve, a bad command: the task fails
             t.reason = f"CannotStartContainerError: {error}"
             self._log_line(t.containers[-1] if t.containers else None, f"[local ECS agent] {t.reason}")
@@ -473,12 +476,23 @@ class LocalAgent:
                 if primary is None or primary.get("rolloutState") in ("COMPLETED", "FAILED"):
                     continue
                 up = [t for t in self.tasks.values()
-                      if t.task.group == f"service:{service.name}" and not t.stopped and now - t.started_at >= self.steady_seconds]
+                      if t.task.group == f"service:{service.name}" and self._steady(t, now)]
                 if len(up) >= int(service.desired_count or 0):
                     primary["rolloutState"] = "COMPLETED"
                     primary["rolloutStateReason"] = f"ECS deployment {primary.get('id')} completed."
                     changed = True
         return changed
+
+    def _steady(self, t: _Task, now: float) -> bool:
+        """Up and staying up: all containers started steady_seconds ago, every essential one still
+        running now (checked here, not from the last tick: a task whose container exited while
+        this thread was starved of CPU must not count), and nothing is stopping it."""
+        if t.stopped or t.stop_deadline is not None or t.task.desired_status != "RUNNING":
+            return False
+        if t.running_since is None or now - t.running_since < self.steady_seconds:
+            return False
+        return all(c.process is not None and c.process.poll() is None
+                   for c in t.containers if c.essential and not c.emulated)
 
     def _circuit_breaker(self, service: Any) -> bool:
         """True when the service's rollout failed (now or before): ECS starts no more tasks."""
