@@ -102,6 +102,10 @@ describe('Airflow versions', () => {
     assert.equal(checkUpgradeTarget('3.3.3', '3.3.2'), '3.3.3')
     assert.throws(() => checkUpgradeTarget('3.2.0', '3.3.2'), /--to 3\.2\.0 is older than the deployed Airflow 3\.3\.2/)
     assert.throws(() => checkUpgradeTarget('3.3.2', '3.3.2'), /already deployed/)
+    // Nothing deployed: compared with the version the project would deploy, and said so.
+    assert.throws(() => checkUpgradeTarget('3.2.0', '3.3.2', false), (e: any) => /older than Airflow 3\.3\.2, the version this project deploys; nothing is deployed yet/.test(e.message) && !/deployed Airflow/.test(e.message))
+    assert.throws(() => checkUpgradeTarget('3.3.2', '3.3.2', false), (e: any) => /already the version this project deploys/.test(e.message) && /airflow-ecs deploy/.test(e.hint))
+    assert.equal(checkUpgradeTarget('3.3.3', '3.3.2', false), '3.3.3')
     assert.throws(() => checkAirflowVersion('3.4', '--to'), /not an Airflow 3 release number/)
     assert.throws(() => checkAirflowVersion('3.4.0rc1', '--to'), /not an Airflow 3 release number/)
     assert.throws(() => checkAirflowVersion('2.10.5', '--to'), /not an Airflow 3 release number/)

@@ -186,6 +186,8 @@ describe('environments', () => {
       [{state: {bucket: 'ok-bucket', table: 'locks'}}, /has "table"/],
       [{state: {key: '/abs'}}, /"state.key" .* not an S3 object key/],
       [{state: {region: 'mars'}}, /Invalid region "mars"/],
+      // Each level is fine alone; together they set the same variable twice.
+      [{workers: {min: 1}, environments: {prod: {terraformVars: {max_workers: 20}}}}, /sets max_workers and "workers" in .*environments.prod over the top level/],
     ] as const
     for (const [content, message] of bad) {
       writeFileSync(join(root, 'airflow-ecs.json'), JSON.stringify(content))

@@ -182,6 +182,8 @@ export function readProjectFile(root: string): ProjectFile {
     })
   }
   checkProjectFile(parsed as Record<string, unknown>, path)
+  // Every environment as it will be used (its entry over the top level), not only the one asked for.
+  for (const name of Object.keys((parsed as ProjectFile).environments ?? {})) environmentFile(parsed as ProjectFile, name, path)
   return parsed as ProjectFile
 }
 
@@ -227,6 +229,9 @@ export function environmentFile(top: ProjectFile, envName: string, path = PROJEC
     const {key: _key, ...shared} = base.state as StateField
     merged.state = shared
   }
+  // Each level was checked alone; what they say together may still clash (a top-level
+  // "workers" and the entry's terraformVars.min_workers).
+  checkProjectFile(merged, `${path} (environments.${envName} over the top level)`)
   merged.name = environmentName(base.name ?? DEFAULT_PROJECT, envName, entry)
   return merged
 }

@@ -81,7 +81,7 @@ async function dryRun(ctx: AwsContext, image: string, options: UpgradeOptions): 
 export async function upgrade(settings: Settings, options: UpgradeOptions): Promise<UpgradeResult> {
   checkAirflowVersion(options.to, '--to')
   const {ctx, version: from} = await deployedVersion(settings)
-  checkUpgradeTarget(options.to, from)
+  checkUpgradeTarget(options.to, from, ctx !== undefined)
   if (options.dryRun) {
     if (!ctx) throw new CliError('Nothing is deployed: there is no database to show migrations for.', {code: 'NO_DEPLOYMENT', hint: 'Deploy first with `airflow-ecs deploy`.'})
     if (!options.image) throw invalid('upgrade --dry-run needs the new image: it runs the new version\'s migrations in SQL-only mode.', `Build it (set "airflowVersion": "${options.to}", \`airflow-ecs build\`) and pass --image REF.`)

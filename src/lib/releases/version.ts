@@ -26,12 +26,19 @@ export function checkAirflowVersion(value: string, where: string): string {
   return value
 }
 
-/** upgrade --to: a release number, newer than what the database runs. */
-export function checkUpgradeTarget(to: string, deployed: string | undefined): string {
+/**
+ * upgrade --to: a release number, newer than what the database runs; with nothing deployed
+ * (deployed false), newer than the version the project would deploy.
+ */
+export function checkUpgradeTarget(to: string, current: string | undefined, deployed = true): string {
   checkAirflowVersion(to, '--to')
-  if (deployed && compareVersions(to, deployed) < 0) {
-    throw invalid(`--to ${to} is older than the deployed Airflow ${deployed}.`, `Going back is \`airflow-ecs rollback\` to a release of ${to} (it explains the database downgrade it needs).`)
+  if (!current) return to
+  const order = compareVersions(to, current)
+  if (order < 0 && deployed) {
+    throw invalid(`--to ${to} is older than the deployed Airflow ${current}.`, `Going back is \`airflow-ecs rollback\` to a release of ${to} (it explains the database downgrade it needs).`)
   }
-  if (deployed && compareVersions(to, deployed) === 0) throw invalid(`Airflow ${to} is already deployed.`, 'Nothing to upgrade; `airflow-ecs releases` shows what runs.')
+  if (order < 0) throw invalid(`--to ${to} is older than Airflow ${current}, the version this project deploys; nothing is deployed yet.`, `To start on ${to}, set "airflowVersion": "${to}" in airflow-ecs.json and run \`airflow-ecs deploy\`.`)
+  if (order === 0 && deployed) throw invalid(`Airflow ${to} is already deployed.`, 'Nothing to upgrade; `airflow-ecs releases` shows what runs.')
+  if (order === 0) throw invalid(`Airflow ${to} is already the version this project deploys; nothing is deployed yet.`, 'Run `airflow-ecs deploy`.')
   return to
 }
