@@ -6,6 +6,7 @@
 // killed deploy leaves no lock; a stale one is named and released; bad state settings fail in
 // one line; destroy --env staging removes staging only.
 import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
 import {chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -24,7 +25,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3'
 
-import {type CliResult, parseJson, runCli, testPath} from '../harness/cli.ts'
+import {type CliResult, parseJson, repoRoot, runCli, testPath} from '../harness/cli.ts'
 import {sdkConfig} from '../harness/fixture.ts'
 import {type Moto, startMoto} from '../harness/moto.ts'
 import {terraformEnv} from '../harness/terraform.ts'
@@ -233,6 +234,28 @@ describe('remote state and environments', {timeout: 1_500_000}, () => {
     assert.ok(interrupted, `the deploy never reached terraform plan:\n${r.stdout}\n${r.stderr}`)
     assert.equal(r.code, 130, r.stderr.slice(-2000))
     assert.match(r.stderr, /terraform plan was interrupted/)
+    assert.equal(await exists(`${KEY.staging}.airflow-ecs.lock`), false, 'the lock is released')
+    assert.equal(await exists(`${KEY.staging}.tflock`), false, "Terraform's lock is released")
+  })
+
+  it('on a terminal too: Ctrl-C while terraform plans exits 130 and leaves no lock', async () => {
+    // The task list owns the terminal; ^C goes through the line discipline to the whole
+    // foreground process group (the CLI and terraform), as when a person presses it.
+    const script = [
+      ['terraform plan', ''],
+      ['Reading\\.\\.\\.|Refreshing state', '\u0003'],
+    ]
+    const r = spawnSync(
+      'python3',
+      [join(repoRoot, 'test/harness/pty_run.py'), JSON.stringify(script), '--', process.execPath, join(repoRoot, 'bin/run.js'), 'deploy', '--env', 'staging', '--image', IMAGE],
+      {cwd: dirB, env: {...process.env, ...env, PATH: testPath(), NO_COLOR: '1', PTY_RUN_TIMEOUT: '240'}, encoding: 'utf8', timeout: 270_000},
+    )
+    // eslint-disable-next-line no-control-regex
+    const screen = r.stdout.replace(/\u001B\[[0-9;?]*[A-Za-z]/g, '')
+    assert.match(screen, /Reading\.\.\.|Refreshing state/, `terraform never planned on the terminal:\n${screen.slice(-2000)}`)
+    assert.equal(r.status, 130, screen.slice(-2000))
+    assert.match(screen, /terraform plan was interrupted/, screen.slice(-2000))
+    assert.doesNotMatch(screen, /\n\s+at /, 'no stack trace')
     assert.equal(await exists(`${KEY.staging}.airflow-ecs.lock`), false, 'the lock is released')
     assert.equal(await exists(`${KEY.staging}.tflock`), false, "Terraform's lock is released")
   })
