@@ -153,6 +153,23 @@ describe('environments', () => {
     assert.equal(resolveSettings({'local-state': true, env: 'prod'}, root).state.backend, 'local')
   })
 
+  it('AIRFLOW_ECS_PROJECT stands in for the top-level name: environments still get their own', () => {
+    writeFileSync(join(root, 'airflow-ecs.json'), JSON.stringify(file))
+    process.env.AIRFLOW_ECS_PROJECT = 'ci'
+    try {
+      const [top, staging, prod, named] = [null, 'staging', 'prod', 'named'].map((env) => resolveSettings({env}, root))
+      assert.deepEqual([top.project, staging.project, prod.project, named.project], ['ci', 'ci-staging', 'ci-prod', 'analytics'])
+      assert.equal(prod.state.key, 'ci-prod/terraform.tfstate', 'never the state of another environment')
+      assert.deepEqual([top.sources.project, prod.sources.project, named.sources.project], ['env', 'env', 'file'])
+      process.env.AIRFLOW_ECS_PROJECT = 'Bad Name'
+      assert.throws(() => resolveSettings({env: 'prod'}, root), (e: any) => e.code === 'INVALID_INPUT' && /Invalid project name "Bad Name" in AIRFLOW_ECS_PROJECT/.test(e.message))
+      process.env.AIRFLOW_ECS_PROJECT = 'a-very-long-team-name'
+      assert.throws(() => resolveSettings({env: 'staging'}, root), (e: any) => /"a-very-long-team-name-staging", is not a valid name/.test(e.message) && /AIRFLOW_ECS_PROJECT/.test(e.hint))
+    } finally {
+      delete process.env.AIRFLOW_ECS_PROJECT
+    }
+  })
+
   it('refuses an unknown environment, listing the known ones, and a bad name', () => {
     writeFileSync(join(root, 'airflow-ecs.json'), JSON.stringify(file))
     assert.throws(() => resolveSettings({env: 'qa'}, root), (e: any) => e.code === 'INVALID_INPUT' && /Unknown environment "qa".*staging, prod, named/.test(e.message) && /--env staging/.test(e.hint))

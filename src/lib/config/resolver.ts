@@ -255,7 +255,12 @@ export function resolveSettings(flags: GlobalFlags & StateFlags = {}, cwd = proc
         : "1-16 lower-case letters, digits or '-', starting with a letter (e.g. staging, prod).",
     )
   }
-  const file = envName ? environmentFile(top, envName) : (({environments: _e, ...rest}) => rest)(top)
+  // AIRFLOW_ECS_PROJECT stands in for the top-level "name": an environment's name derives from it
+  // ("<it>-<env>") unless the entry names itself, so two environments never share one deployment.
+  const envProject = env('AIRFLOW_ECS_PROJECT')
+  if (envProject !== undefined) checkName(envProject, 'AIRFLOW_ECS_PROJECT')
+  const named = envProject === undefined ? top : {...top, name: envProject}
+  const file = envName ? environmentFile(named, envName) : (({environments: _e, ...rest}) => rest)(named)
   const [region, regionSource] = pick<string>(
     [flags.region, 'flag'],
     [env('AIRFLOW_ECS_REGION'), 'env'],
@@ -269,11 +274,13 @@ export function resolveSettings(flags: GlobalFlags & StateFlags = {}, cwd = proc
     [env('AWS_PROFILE'), 'env'],
     [file.profile, 'file'],
   )
-  const [project, projectSource] = pick<string>([env('AIRFLOW_ECS_PROJECT'), 'env'], [file.name, 'file'])
-  if (envName && projectSource === 'file' && project !== undefined && !PROJECT_NAME.test(project)) {
+  const project = file.name
+  const entryNamed = envName !== undefined && typeof top.environments?.[envName]?.name === 'string'
+  const projectSource: Source = envProject !== undefined && !entryNamed ? 'env' : project === undefined ? 'default' : 'file'
+  if (envName && project !== undefined && !PROJECT_NAME.test(project)) {
     throw invalid(
       `The project name of environment "${envName}", ${JSON.stringify(project)}, is not a valid name.`,
-      `Give the environment a shorter "name" under "environments" in ${PROJECT_FILE} (2-21 lower-case letters, digits or '-'), or shorten the project's name.`,
+      `Give the environment a shorter "name" under "environments" in ${PROJECT_FILE} (2-21 lower-case letters, digits or '-'), or shorten the project's name${projectSource === 'env' ? ' (AIRFLOW_ECS_PROJECT)' : ''}.`,
     )
   }
   const [tfDir, tfSource] = pick<string>([env('AIRFLOW_ECS_TERRAFORM_DIR'), 'env'], [file.terraformDir, 'file'])
