@@ -1,12 +1,13 @@
 import {Args, Flags} from '@oclif/core'
 
-import {BaseCommand} from '../lib/command.js'
+import {BaseCommand, stateFlags} from '../lib/command.js'
 
 export default class Rollback extends BaseCommand {
   static override summary = 'Put every service back on the task definitions of an earlier release (no build), and wait until stable.'
   static override description = `RELEASE is a number from \`releases\`; without it, the newest successful release whose task definitions differ from the live ones. Every ECS service is updated to that release's task definition, the command waits until ECS calls the rollout complete, and records a new release (kind rollback); the release it replaced is marked rolled-back.
 It refuses, changing nothing: an unknown release, one that did not succeed, the release already live, while another release is in progress, and a release whose Airflow version is older than the database's schema. Going below the schema needs \`airflow db downgrade\`: --downgrade-database does it (a snapshot first, then the downgrade as a one-off task with the current image, then the rollback), on a terminal only, after you type the project name; --yes never confirms a downgrade.
-The rolled-back image is written into the Terraform settings file (airflow-ecs.auto.tfvars.json) so the next deploy plans that image rather than undoing the rollback. The DAG bundle is not changed (\`dags rollback\` does that).`
+The rolled-back image is written into the Terraform settings file (airflow-ecs.auto.tfvars.json) so the next deploy plans that image rather than undoing the rollback. The DAG bundle is not changed (\`dags rollback\` does that).
+It holds the state's lock as deploy does: while a deploy or destroy of the environment runs, it is refused naming who holds the lock (or waits: --lock-timeout), and a deploy started meanwhile is refused the same way.`
   static override enableJsonFlag = true
   static override examples = ['<%= config.bin %> rollback', '<%= config.bin %> rollback 12 --yes', '<%= config.bin %> rollback 12 --downgrade-database']
   static override args = {
@@ -16,6 +17,7 @@ The rolled-back image is written into the Terraform settings file (airflow-ecs.a
     yes: Flags.boolean({char: 'y', description: 'Roll back without asking (needed when not on a terminal). Never enough for --downgrade-database.'}),
     'downgrade-database': Flags.boolean({description: 'When the target runs an older Airflow than the database: snapshot, `airflow db downgrade`, then roll back (terminal and typed confirmation only).'}),
     'stable-timeout': Flags.string({description: 'How long to wait for the services to be stable.', default: '15m'}),
+    ...stateFlags,
   }
 
   async run(): Promise<unknown> {

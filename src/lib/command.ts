@@ -9,7 +9,7 @@ import {paint} from './ui/output.js'
 /** The flags of every command that changes the deployment through Terraform. */
 export const stateFlags = {
   'lock-timeout': Flags.string({
-    description: 'Wait this long for the state lock another deploy or destroy holds (e.g. 5m; default: fail at once, naming who holds it).',
+    description: 'Wait this long for the state lock another deploy, destroy or rollback holds (e.g. 5m; default: fail at once, naming who holds it).',
   }),
 }
 

@@ -17,7 +17,7 @@ import {after, before, describe, it} from 'node:test'
 import {DescribeClustersCommand, DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListServicesCommand, ListTasksCommand, type Task} from '@aws-sdk/client-ecs'
 import {DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client} from '@aws-sdk/client-elastic-load-balancing-v2'
 import {DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient} from '@aws-sdk/client-rds'
-import {GetObjectCommand, ListBucketsCommand, S3Client} from '@aws-sdk/client-s3'
+import {GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, S3Client} from '@aws-sdk/client-s3'
 import {GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 
 import {type CliResult, parseJson, repoRoot, runCli, testPath} from '../harness/cli.ts'
@@ -329,6 +329,10 @@ describe('deploy, operate, destroy', {timeout: 900_000}, () => {
     const tfvars = JSON.parse(readFileSync(join(projectDir, 'infra-terraform', 'airflow-ecs.auto.tfvars.json'), 'utf8'))
     assert.equal(tfvars.image, IMAGE)
     assert.equal(JSON.parse(readFileSync(join(projectDir, 'airflow-ecs.json'), 'utf8')).airflowVersion, '3.3.2')
+    // The rollback held the state's lock (as a deploy does) and released it.
+    const s3 = new S3Client({...sdkConfig(moto), forcePathStyle: true})
+    const stateKeys = ((await s3.send(new ListObjectsV2Command({Bucket: 'airflow-ecs-state-123456789012-us-east-1', Prefix: 'airflow/'}))).Contents ?? []).map((o) => o.Key)
+    assert.deepEqual(stateKeys, ['airflow/terraform.tfstate'], 'no lock left beside the state')
   })
 
   it('upgrade: refuses an older or malformed version, and --dry-run only shows the SQL', async () => {

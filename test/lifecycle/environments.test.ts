@@ -3,8 +3,8 @@
 // deploys beside it with a local state, then moves it to S3 with an empty plan; a fresh clone B
 // with nothing but airflow-ecs.json sees staging (url, status, env list, no terraform started)
 // and deploys it with zero creates while a second deploy is refused naming the lock holder; a
-// killed deploy leaves no lock; a stale one is named and released; bad state settings fail in
-// one line; destroy --env staging removes staging only.
+// killed deploy leaves no lock; a stale one (refusing destroy and rollback) is named and
+// released; bad state settings fail in one line; destroy --env staging removes staging only.
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
 import {chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
@@ -268,6 +268,10 @@ describe('remote state and environments', {timeout: 1_500_000}, () => {
     assert.equal(refused.code, 1)
     assert.match(oneLineError(refused, 'STATE_LOCKED').message, /locked: deploy by ghost@lost-laptop since 2026-12-01T09:00:00.000Z \(lock ID 0b8f7c2e-/)
     assert.equal(await clusterStatus('team-staging'), 'ACTIVE', 'nothing was destroyed')
+    // A rollback changes the services as a deploy does: refused by the same lock, before it reads any release.
+    const rollback = await cli(dirA, ['rollback', '--yes', '--env', 'staging', '--json'])
+    assert.equal(rollback.code, 1, rollback.stderr.slice(-2000))
+    assert.match(oneLineError(rollback, 'STATE_LOCKED').message, /locked: deploy by ghost@lost-laptop since 2026-12-01T09:00:00.000Z \(lock ID 0b8f7c2e-/)
 
     // state unlock: asks (no terminal: --yes needed), refuses an ID that holds nothing.
     let r = await cli(dirA, ['state', 'unlock', id, '--env', 'staging'])

@@ -11,7 +11,7 @@ import {afterEach, describe, it} from 'node:test'
 import {CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
 import {mockClient} from 'aws-sdk-client-mock'
 
-import {acquireLock} from '../../dist/lib/state/lock.js'
+import {acquireLock, lockServices} from '../../dist/lib/state/lock.js'
 import {backendText, ensureStateBucket, stateOutputs} from '../../dist/lib/state/remote.js'
 import {explainTerraform} from '../../dist/lib/terraform/diagnostics.js'
 
@@ -130,6 +130,20 @@ describe('locks', () => {
       assert.equal(s3.commandCalls(DeleteObjectCommand).length, 0)
       s3.reset()
     }
+  })
+
+  it('rollback takes the same lock (named as a rollback); with a local state there is none to take', async () => {
+    s3.on(PutObjectCommand).resolves({})
+    const named = {...settings, state: {...settings.state, bucket: loc.bucket, region: 'us-east-1'}}
+    const lock = await lockServices(named, 'rollback')
+    const put = s3.commandCalls(PutObjectCommand)[0].args[0].input
+    assert.equal(put.Key, 'team-staging/terraform.tfstate.airflow-ecs.lock')
+    assert.equal(put.IfNoneMatch, '*')
+    assert.equal(JSON.parse(put.Body as string).Operation, 'rollback')
+    await lock!.release()
+    s3.reset()
+    assert.equal(await lockServices({...settings, state: {backend: 'local', source: 'flag'}}, 'rollback'), undefined)
+    assert.equal(s3.calls().length, 0, 'no S3 call for a local state')
   })
 
   it("Terraform's own lock message becomes the same one line", () => {

@@ -82,6 +82,18 @@ export function chooseTarget(history: Release[], live: Release['services'], want
 
 export async function rollback(ctx: AwsContext, options: RollbackOptions): Promise<RollbackResult> {
   const wanted = options.target === undefined ? undefined : checkReleaseArg(options.target)
+  // The state's lock, as a deploy holds it: a deploy's Terraform would otherwise roll the
+  // services forward under this rollback (or this one back under a deploy).
+  const {lockServices} = await import('../state/lock.js')
+  const lock = await lockServices(ctx.settings, 'rollback')
+  try {
+    return await rollbackLocked(ctx, options, wanted)
+  } finally {
+    await lock?.release()
+  }
+}
+
+async function rollbackLocked(ctx: AwsContext, options: RollbackOptions, wanted: number | undefined): Promise<RollbackResult> {
   const steps = new Steps(options.fancy)
   const [history, live] = await Promise.all([listReleases(ctx), liveServices(ctx)])
   const target = chooseTarget(history, live, wanted)

@@ -1,6 +1,6 @@
 // The locks on an environment's state. Terraform holds its own (<key>.tflock, S3-native) during
 // each terraform run; the CLI holds another (<key>.airflow-ecs.lock, created only if absent) for
-// a whole deploy or destroy, so a second one fails fast, naming who holds it and since when, or
+// a whole deploy, destroy or rollback, so a second one fails fast, naming who holds it and since when, or
 // waits (--lock-timeout). `state unlock ID` removes either after a confirmation.
 import {randomUUID} from 'node:crypto'
 import {hostname, userInfo} from 'node:os'
@@ -108,6 +108,16 @@ export async function acquireLock(settings: Settings, loc: StateLocation, operat
   }
   process.on('SIGINT', onInterrupt)
   return {info, release}
+}
+
+/**
+ * The CLI's lock for a command that changes the services without Terraform (rollback), held as
+ * a deploy holds it, so neither runs over the other. A local state or a module's own backend has
+ * no CLI lock (Terraform locks only its own runs there): undefined, nothing taken.
+ */
+export async function lockServices(settings: Settings, operation: string): Promise<HeldLock | undefined> {
+  if (settings.state.backend !== 's3' || ownBackend(settings)) return undefined
+  return acquireLock(settings, await stateLocation(settings), operation)
 }
 
 /** The holder is a run of this user on this host whose process no longer exists. */
