@@ -3,7 +3,7 @@
 // against moto in test/lifecycle/environments.test.ts.
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, writeFileSync} from 'node:fs'
 import {hostname, tmpdir, userInfo} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, it} from 'node:test'
@@ -143,6 +143,10 @@ describe('locks', () => {
     await lock!.release()
     s3.reset()
     assert.equal(await lockServices({...settings, state: {backend: 'local', source: 'flag'}}, 'rollback'), undefined)
+    // A local state the next deploy has not moved to the bucket yet: nothing to lock there either.
+    const unmoved = mkdtempSync(join(tmpdir(), 'state-unmoved-'))
+    writeFileSync(join(unmoved, 'terraform.tfstate'), '{"version": 4, "resources": []}')
+    assert.equal(await lockServices({...named, terraformDir: unmoved}, 'rollback'), undefined)
     assert.equal(s3.calls().length, 0, 'no S3 call for a local state')
   })
 

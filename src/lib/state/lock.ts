@@ -7,7 +7,7 @@ import {hostname, userInfo} from 'node:os'
 
 import type {S3Client} from '@aws-sdk/client-s3'
 
-import {type Settings, ownBackend} from '../config/resolver.js'
+import {type Settings, ownBackend, stateWhere} from '../config/resolver.js'
 import {CliError, invalid, isNotFoundError, isWriteConflict, lockedHint, mapError} from '../errors.js'
 import {activeChildren} from '../process/runner.js'
 import {packageVersion} from '../project/package.js'
@@ -112,11 +112,11 @@ export async function acquireLock(settings: Settings, loc: StateLocation, operat
 
 /**
  * The CLI's lock for a command that changes the services without Terraform (rollback), held as
- * a deploy holds it, so neither runs over the other. A local state or a module's own backend has
- * no CLI lock (Terraform locks only its own runs there): undefined, nothing taken.
+ * a deploy holds it, so neither runs over the other. A state that is not in the bucket (local,
+ * not moved yet, or a module's own backend) has no CLI lock: undefined, nothing taken.
  */
 export async function lockServices(settings: Settings, operation: string): Promise<HeldLock | undefined> {
-  if (settings.state.backend !== 's3' || ownBackend(settings)) return undefined
+  if (stateWhere(settings) !== 's3') return undefined
   return acquireLock(settings, await stateLocation(settings), operation)
 }
 
