@@ -19,6 +19,7 @@ os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
 from moto.applicationautoscaling import responses as aas_responses  # noqa: E402
 from moto.ec2.models.elastic_network_interfaces import NetworkInterface  # noqa: E402
+from moto.core.utils import utcnow  # noqa: E402
 from moto.ecs import models as ecs_models  # noqa: E402
 from moto.ecs import responses as ecs_responses  # noqa: E402
 from moto.logs.models import logs_backends  # noqa: E402
@@ -242,8 +243,38 @@ def _create_service(self, *args, **kwargs):
     return service
 
 
+def _arn_of(task_definition):
+    return task_definition if isinstance(task_definition, str) or task_definition is None else task_definition.arn
+
+
+# Gap: UpdateService with another task definition (or forceNewDeployment) keeps the service's
+# one deployment and its rollout state: a rollout that once FAILED (or COMPLETED) stays so for
+# every later deploy. ECS starts a new PRIMARY deployment, IN_PROGRESS. Patched: the deployment
+# is replaced by a new one (ECS would keep the old one ACTIVE while it drains; its running tasks
+# are not replaced here either).
 def _update_service(self, props):
+    forced = bool(props.get("force_new_deployment"))
+    wanted = props.get("task_definition")
+    try:
+        before = _arn_of(self._get_service(props.get("cluster", "default"), props["service"].split("/")[-1]).task_definition)
+    except Exception:  # noqa: BLE001 - the original call reports a missing service its own way
+        before = None
     service = _orig_update_service(self, props)
+    after = _arn_of(service.task_definition)
+    if service.deployments and (forced or (wanted is not None and after != before)):
+        old = service.deployments[0]
+        deployment_id = f"ecs-svc/{uuid.uuid4().int % 10**16}"
+        service.deployments = [{
+            **old,
+            "id": deployment_id,
+            "createdAt": utcnow(),
+            "updatedAt": utcnow(),
+            "failedTasks": 0,
+            "rolloutState": "IN_PROGRESS",
+            "rolloutStateReason": f"ECS deployment {deployment_id} in progress.",
+            "status": "PRIMARY",
+            "taskDefinition": after,
+        }]
     _reconcile(self, service)
     return service
 
