@@ -49,13 +49,36 @@ async function rolloutFailure(ctx: AwsContext, ecs: ECSClient, component: Servic
   })
 }
 
+/**
+ * Waits until every service is stable. A Ctrl-C ends the wait with an error of its own (exit
+ * 130), as a failure would, so the caller records the release's outcome and releases the
+ * state lock; ECS goes on with the rollout either way.
+ */
 export async function waitStable(ctx: AwsContext, timeoutMs: number, log: (line: string) => void): Promise<void> {
+  const interrupted = new AbortController()
+  const onInterrupt = (): void => interrupted.abort()
+  process.once('SIGINT', onInterrupt)
+  try {
+    await pollStable(ctx, timeoutMs, log, interrupted.signal)
+  } finally {
+    process.removeListener('SIGINT', onInterrupt)
+  }
+}
+
+async function pollStable(ctx: AwsContext, timeoutMs: number, log: (line: string) => void, interrupted: AbortSignal): Promise<void> {
   const ecs = new ECSClient(ctx.clientConfig)
   // compact: several components share one service; each service once.
   const names = [...new Set(SERVICE_COMPONENTS.map((c) => ctx.deployment.components[c].service))]
   const deadline = Date.now() + timeoutMs
   let last = ''
   for (;;) {
+    if (interrupted.aborted) {
+      throw new CliError(`Interrupted while waiting for the services to be stable${last ? ` (still waiting for ${last})` : ''}; ECS goes on with the rollout.`, {
+        code: 'CANCELLED',
+        exitCode: EXIT.interrupted,
+        hint: '`airflow-ecs status` shows how it goes on; a rollout ECS gives up on is rolled back by its circuit breaker.',
+      })
+    }
     const services = (await ecs.send(new DescribeServicesCommand({cluster: ctx.deployment.cluster.name, services: names}))).services ?? []
     for (const s of services) {
       const failed = failedRollout(s)
@@ -79,6 +102,6 @@ export async function waitStable(ctx: AwsContext, timeoutMs: number, log: (line:
         hint: '`airflow-ecs status` shows the last failed tasks and why they stopped.',
       })
     }
-    await sleep(pollIntervalMs(5000))
+    await sleep(pollIntervalMs(5000), interrupted)
   }
 }

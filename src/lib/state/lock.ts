@@ -98,15 +98,19 @@ export async function acquireLock(settings: Settings, loc: StateLocation, operat
       process.stderr.write(`The state lock ${info.ID} was not released: ${mapError(error).message}\nRelease it with: airflow-ecs state unlock ${info.ID}${envFlag(settings)}\n`)
     }
   }
-  // A Ctrl-C between steps (no terraform, docker or task to stop) ends the run here; during
-  // one, that step stops what it runs and fails, and the caller's finally releases the lock.
+  // A Ctrl-C between steps (no terraform, docker, task or wait to stop) ends the run here;
+  // during one, that step stops what it runs and fails, and the caller's finally releases the
+  // lock. Decided when the signal comes: this listener is the first, so a step's own listener
+  // (a `once` one included) is still registered then; a moment later it may be gone while its
+  // error is still on the way up, and exiting then would cut the caller's clean-up short.
   function onInterrupt(): void {
-    setImmediate(() => {
-      if (activeChildren() > 0 || process.listenerCount('SIGINT') > 1) return
-      void release().finally(() => process.exit(130))
+    if (activeChildren() > 0 || process.listenerCount('SIGINT') > 1) return
+    void release().finally(() => {
+      process.stderr.write(`Interrupted: the ${operation} stopped between two steps; its state lock is released. Run it again to go on.\n`)
+      process.exit(130)
     })
   }
-  process.on('SIGINT', onInterrupt)
+  process.prependListener('SIGINT', onInterrupt)
   return {info, release}
 }
 
