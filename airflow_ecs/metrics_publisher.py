@@ -15,7 +15,6 @@ import logging
 import math
 import os
 import signal
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -108,46 +107,58 @@ def cloudwatch_putter(region: str | None = None) -> Putter:
     return put
 
 
-def run(settings: Settings, count: Counter, put: Putter, stop: threading.Event) -> int:
-    """Publishes every period until stop is set; a failed round is logged, not fatal."""
+Wait = Callable[[float], bool]
+"""Waits up to the given seconds; True when the publisher is asked to stop."""
+
+
+def run(settings: Settings, count: Counter, put: Putter, wait: Wait) -> int:
+    """Publishes every period until wait() says stop; a failed round is logged, not fatal."""
     rounds = 0
-    while not stop.is_set():
+    while True:
         try:
             data = publish_once(settings, count, put)
             log.info("published %s", {d["MetricName"]: d["Value"] for d in data})
         except Exception:  # noqa: BLE001 - keep publishing through transient DB/API errors
             log.exception("could not publish the autoscaling metric")
         rounds += 1
-        stop.wait(settings.period)
-    return rounds
+        if wait(settings.period):
+            return rounds
+
+
+def signal_wait(signums: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGINT)) -> Wait:
+    """A wait that ends at once when one of the signals comes, whenever it came.
+
+    The signals are blocked and taken with sigtimedwait, so one that arrives during a round stays
+    pending and ends the next wait at once. (A Python handler with Event.wait() loses it when it
+    lands just before the wait blocks: the handler then runs only once the wait has timed out,
+    and ECS's SIGTERM would sit out the whole period.)
+    """
+    signal.pthread_sigmask(signal.SIG_BLOCK, signums)
+
+    def wait(seconds: float) -> bool:
+        return signal.sigtimedwait(signums, seconds) is not None
+
+    return wait
 
 
 def main(
     env: Mapping[str, str] | None = None,
     count: Counter | None = None,
     put: Putter | None = None,
-    stop: threading.Event | None = None,
+    wait: Wait | None = None,
 ) -> int:
-    """The `metrics` ECS service. SIGTERM (ECS stopping the task) ends the loop between
-    rounds; count/put default to the metadata database and CloudWatch."""
+    """The `metrics` ECS service. SIGTERM (ECS stopping the task) or SIGINT ends the loop
+    between rounds; count/put default to the metadata database and CloudWatch."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     env = os.environ if env is None else env
     settings = Settings.from_env(env)
-    if stop is None:
-        stop = threading.Event()
-    # Event.set() takes the lock that Event.wait() holds for a moment on this same thread: called
-    # right in the handler, a signal landing in that moment deadlocks the task until SIGKILL.
-    # Set from a thread of its own, it waits for the main thread to let go of the lock.
-    def request_stop(*_: object) -> None:
-        threading.Thread(target=stop.set, name="stop", daemon=True).start()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, request_stop)
+    if wait is None:
+        wait = signal_wait()
     if count is None:
         count = db_counter(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
     if put is None:
         put = cloudwatch_putter(env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"))
-    rounds = run(settings, count, put, stop)
+    rounds = run(settings, count, put, wait)
     log.info("stopped after %d rounds", rounds)
     return rounds
 
