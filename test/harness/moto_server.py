@@ -190,13 +190,16 @@ def _service_tasks(backend, cluster_name, service_name):
     ]
 
 
+def _arn_of(task_definition):
+    """A service's task definition as moto keeps it (an ARN, or the definition object) as an ARN."""
+    return task_definition if isinstance(task_definition, str) or task_definition is None else task_definition.arn
+
+
 def _reconcile(backend, service):
     cluster_name = service.cluster_name
-    task_def_ref = service.task_definition
+    task_def_ref = _arn_of(service.task_definition)
     if task_def_ref is None:
         return
-    if not isinstance(task_def_ref, str):
-        task_def_ref = task_def_ref.arn
     cluster = backend._get_cluster(cluster_name)
     task_def = backend.describe_task_definition(task_def_ref)
     running = _service_tasks(backend, cluster_name, service.name)
@@ -241,10 +244,6 @@ def _create_service(self, *args, **kwargs):
     service = _orig_create_service(self, *args, **kwargs)
     _reconcile(self, service)
     return service
-
-
-def _arn_of(task_definition):
-    return task_definition if isinstance(task_definition, str) or task_definition is None else task_definition.arn
 
 
 # Gap: UpdateService with another task definition (or forceNewDeployment) keeps the service's
