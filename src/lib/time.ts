@@ -117,3 +117,18 @@ export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
       {once: true},
     )
   })
+
+/**
+ * Runs a wait that a Ctrl-C ends: its signal aborts on SIGINT while it runs. The listener is a
+ * `once` one added after the state lock's, which sees it and leaves the interrupt to this wait.
+ */
+export async function interruptible<T>(wait: (interrupted: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController()
+  const onInterrupt = (): void => controller.abort()
+  process.once('SIGINT', onInterrupt)
+  try {
+    return await wait(controller.signal)
+  } finally {
+    process.removeListener('SIGINT', onInterrupt)
+  }
+}

@@ -2,6 +2,7 @@
 // detach on Ctrl-C, and turn the outcome into a report and an exit code.
 import {type AwsContext} from '../aws/context.js'
 import {CliError, EXIT} from '../errors.js'
+import {interruptible} from '../time.js'
 import {type StartedTask, type TaskOutcome, startTask, waitForTask} from './standalone.js'
 
 export interface TaskReport {
@@ -63,11 +64,8 @@ export async function attach(
   io: AttachIO,
   timeoutMs?: number,
 ): Promise<{report: TaskReport; exitCode: number}> {
-  const controller = new AbortController()
-  const onInterrupt = (): void => controller.abort()
-  process.once('SIGINT', onInterrupt)
-  try {
-    const result = await waitForTask(ctx, started, {onLog: (text) => io.line(text), timeoutMs, signal: controller.signal})
+  return interruptible(async (signal) => {
+    const result = await waitForTask(ctx, started, {onLog: (text) => io.line(text), timeoutMs, signal})
     const r = report(bin, started, result)
     if (result === 'detached') {
       io.note(`Detached: task ${started.taskId} keeps running.\n  follow it: ${r.follow}\n  stop it:   ${r.stop}`)
@@ -78,9 +76,7 @@ export async function attach(
       io.note(`Task ${started.taskId} failed with exit code ${result.exitCode ?? 'unknown'}${why ? `: ${why}` : ''}.`)
     }
     return {report: r, exitCode: result.cliExitCode}
-  } finally {
-    process.removeListener('SIGINT', onInterrupt)
-  }
+  })
 }
 
 export interface StepTaskOptions {

@@ -8,7 +8,7 @@ import {type AwsContext} from '../aws/context.js'
 import {SERVICE_COMPONENTS, type ServiceComponentName} from '../components.js'
 import {pollIntervalMs} from '../ecs/standalone.js'
 import {CliError, EXIT} from '../errors.js'
-import {sleep} from '../time.js'
+import {interruptible, sleep} from '../time.js'
 import {lastLines} from '../status/status.js'
 
 /** The deployment ECS failed or rolled back, if any: FAILED, or a circuit-breaker rollback. */
@@ -55,14 +55,7 @@ async function rolloutFailure(ctx: AwsContext, ecs: ECSClient, component: Servic
  * state lock; ECS goes on with the rollout either way.
  */
 export async function waitStable(ctx: AwsContext, timeoutMs: number, log: (line: string) => void): Promise<void> {
-  const interrupted = new AbortController()
-  const onInterrupt = (): void => interrupted.abort()
-  process.once('SIGINT', onInterrupt)
-  try {
-    await pollStable(ctx, timeoutMs, log, interrupted.signal)
-  } finally {
-    process.removeListener('SIGINT', onInterrupt)
-  }
+  await interruptible((interrupted) => pollStable(ctx, timeoutMs, log, interrupted))
 }
 
 async function pollStable(ctx: AwsContext, timeoutMs: number, log: (line: string) => void, interrupted: AbortSignal): Promise<void> {
